@@ -1,0 +1,127 @@
+// Stage creation and one run over the DAG, with per-stage statistics.
+#include "pipeline_runner.hpp"
+
+#include <chrono>
+#include <iostream>
+
+#include "../config/schema_check.hpp"
+
+namespace cspm::core {
+namespace {
+
+// The host's side of RunContext for one stage in one run.
+class StageContext final : public RunContext {
+ public:
+  StageContext(const std::string& pipeline, const std::string& stage, const RunSettings& s,
+               Timestamp now, RunReport& report, std::vector<std::shared_ptr<const void>>& keep)
+      : pipeline_(pipeline), stage_(stage), settings_(s), now_(now), report_(report), keep_(keep) {}
+
+  std::string_view pipeline_id() const noexcept override { return pipeline_; }
+  std::string_view stage_id() const noexcept override { return stage_; }
+  Timestamp now() const noexcept override { return now_; }
+  bool dry_run() const noexcept override { return settings_.dry_run; }
+  void log(LogLevel level, std::string_view message) override {
+    static constexpr const char* kPrefix[] = {"debug", "info", "warning", "error"};
+    *settings_.log << kPrefix[static_cast<int>(level)] << ": " << pipeline_ << "/" << stage_
+                   << ": " << message << '\n';
+  }
+  void count(std::string_view statistic, std::uint64_t n) override {
+    report_.counters[std::string{statistic}] += n;
+  }
+  void retain(std::shared_ptr<const void> storage) override { keep_.push_back(std::move(storage)); }
+  std::ostream& output() override { return *settings_.output; }
+
+ private:
+  const std::string& pipeline_;
+  const std::string& stage_;
+  const RunSettings& settings_;
+  Timestamp now_;
+  RunReport& report_;
+  std::vector<std::shared_ptr<const void>>& keep_;
+};
+
+}  // namespace
+
+std::variant<std::unique_ptr<PipelineRunner>, Diagnostics> PipelineRunner::create(
+    std::unique_ptr<ValidatedPipeline> pipeline) {
+  std::unique_ptr<PipelineRunner> runner{new PipelineRunner};
+  Diagnostics diags;
+  const auto& spec = pipeline->spec;
+  for (std::size_t i = 0; i < spec.components.size(); ++i) {
+    const ComponentSpec& c = spec.components[i];
+    const StageEnv env{spec.id, c.id, spec.directory()};
+    CreateResult created;
+    try {
+      created = pipeline->graph.nodes[i].factory->create(pipeline->options[i], env);
+    } catch (const std::exception& e) {
+      created = Diagnostics{make_error("E101", "", std::string{"could not create stage: "} + e.what())};
+    }
+    if (auto* d = std::get_if<Diagnostics>(&created)) {
+      for (auto& x : *d) {
+        locate_diagnostic(c, x);
+        diags.push_back(std::move(x));
+      }
+      runner->stages_.emplace_back();
+      continue;
+    }
+    runner->stages_.push_back(std::move(std::get<StagePtr>(created)));
+  }
+  if (has_errors(diags)) return diags;
+  runner->pipeline_ = std::move(pipeline);
+  return runner;
+}
+
+RunReport PipelineRunner::run(const RunSettings& settings_in) {
+  using Clock = std::chrono::steady_clock;
+  RunSettings settings = settings_in;
+  if (!settings.output) settings.output = &std::cout;
+  if (!settings.log) settings.log = &std::cerr;
+  const Timestamp now = settings.now ? settings.now : system_now();
+  const auto started = Clock::now();
+
+  RunReport report;
+  std::vector<std::shared_ptr<const void>> keep;  // storage stages handed over; freed last
+  std::vector<Batch> outputs(stages_.size());
+  const auto& spec = pipeline_->spec;
+  const auto& graph = pipeline_->graph;
+  for (const std::size_t n : graph.order) {
+    const ComponentSpec& c = spec.components[n];
+    StageReport sr{c.id, graph.nodes[n].factory->kind(), 0, 0, 0};
+    const auto t0 = Clock::now();
+    // Single-input stages read their producer's batch in place; fan-in concatenates.
+    Batch merged;
+    const Batch* in = &merged;
+    if (graph.nodes[n].inputs.size() == 1) in = &outputs[graph.nodes[n].inputs.front()];
+    else
+      for (const std::size_t i : graph.nodes[n].inputs) merged.append(outputs[i]);
+    sr.received = in->size();
+
+    StageContext ctx{spec.id, c.id, settings, now, report, keep};
+    Status status = Status::success();
+    try {
+      Stage* stage = stages_[n].get();
+      if (auto* source = dynamic_cast<Source*>(stage)) status = source->pull(ctx, outputs[n]);
+      else if (auto* transform = dynamic_cast<Transform*>(stage)) status = transform->process(ctx, *in, outputs[n]);
+      else if (auto* sink = dynamic_cast<Sink*>(stage)) status = sink->deliver(ctx, *in);
+      else status = Status::failure("stage implements none of Source, Transform, Sink");
+    } catch (const std::exception& e) {
+      status = Status::failure(std::string{"threw: "} + e.what());
+    } catch (...) {
+      status = Status::failure("threw an unknown exception");
+    }
+    sr.emitted = outputs[n].size();
+    sr.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    report.stages.push_back(sr);
+    if (!status.ok()) {
+      report.ok = false;
+      report.error = c.path() + ": " + status.message();
+      break;
+    }
+  }
+  outputs.clear();
+  keep.clear();
+  report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return report;
+}
+
+}  // namespace cspm::core

@@ -1,0 +1,58 @@
+// Executes a validated pipeline: builds its stages once, then runs them in graph order.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <cspm/diagnostics.hpp>
+#include <cspm/stage.hpp>
+
+#include "../config/pipeline_validator.hpp"
+
+namespace cspm::core {
+
+struct RunSettings {
+  Timestamp now = 0;          ///< 0: the system clock at run start
+  bool dry_run = false;
+  std::ostream* output = nullptr;  ///< plan records and other machine output
+  std::ostream* log = nullptr;     ///< operator log lines
+};
+
+struct StageReport {
+  std::string id;
+  StageKind kind = StageKind::filter;
+  std::size_t received = 0;
+  std::size_t emitted = 0;
+  double seconds = 0;
+};
+
+struct RunReport {
+  bool ok = true;
+  std::string error;                                ///< first failure, "stage: message"
+  std::map<std::string, std::uint64_t> counters;    ///< statistics stages counted
+  std::vector<StageReport> stages;                  ///< in execution order
+  double seconds = 0;
+};
+
+class PipelineRunner {
+ public:
+  /// Creates every stage (stages may read files they name); diagnostics if any fails.
+  static std::variant<std::unique_ptr<PipelineRunner>, Diagnostics> create(
+      std::unique_ptr<ValidatedPipeline> pipeline);
+
+  /// One run. Never throws: a failing or throwing stage fails the run and is reported.
+  RunReport run(const RunSettings& settings);
+
+  const ValidatedPipeline& pipeline() const noexcept { return *pipeline_; }
+
+ private:
+  PipelineRunner() = default;
+  std::unique_ptr<ValidatedPipeline> pipeline_;
+  std::vector<StagePtr> stages_;  ///< per component
+};
+
+}  // namespace cspm::core

@@ -1,0 +1,338 @@
+// Streams findings out of NDJSON, JSON documents and gzip with simdjson On-Demand.
+#include <cspm/asff_reader.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "asff_fields.hpp"
+#include "byte_source.hpp"
+
+namespace cspm {
+namespace {
+
+namespace od = simdjson::ondemand;
+using simdjson::error_code;
+using simdjson::SUCCESS;
+
+constexpr std::size_t kChunk = 4u << 20;
+constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
+constexpr std::size_t kMaxDocument = 1u << 30;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// Counts lines up to a position, moving forward only.
+class LineCounter {
+ public:
+  void reset(const char* base, std::uint64_t first_line) {
+    pos_ = base;
+    line_ = first_line;
+  }
+  std::uint64_t at(const char* p) {
+    if (p > pos_) {
+      line_ += static_cast<std::uint64_t>(std::count(pos_, p, '\n'));
+      pos_ = p;
+    }
+    return line_;
+  }
+
+ private:
+  const char* pos_ = nullptr;
+  std::uint64_t line_ = 1;
+};
+
+}  // namespace
+
+struct AsffReader::Impl final : detail::ContainerVisitor {
+  od::parser parser;
+  detail::AsffFieldParser fields;
+  std::size_t max_record;
+
+  // Findings of the document being parsed: handed out only once the whole document proved
+  // to be valid JSON, so a truncated event never yields half of its findings.
+  std::vector<Finding> pending;
+  std::vector<std::string_view> pending_raw;
+  std::size_t pending_count = 0;
+  Finding outer;
+  std::string outer_problem, inner_problem;
+
+  // The document being parsed.
+  od::document doc;
+  const char* end = nullptr;
+  LineCounter lines;
+  const std::string* source = nullptr;
+  FindingHandler* handler = nullptr;
+  ReadStats* stats = nullptr;
+
+  explicit Impl(std::size_t max) : max_record(max) {}
+
+  void malformed(std::uint64_t line, std::string reason) {
+    ++stats->malformed;
+    handler->on_malformed({*source, line, std::move(reason)});
+  }
+
+  Finding& next_pending() {
+    if (pending_count == pending.size()) {
+      pending.emplace_back();
+      pending_raw.emplace_back();
+    }
+    return pending[pending_count];
+  }
+
+  // Queues the finding just parsed into pending[pending_count], or reports its problem.
+  void accept(const char* start, const std::string& problem) {
+    if (!problem.empty()) {
+      malformed(lines.at(start), problem);
+      return;
+    }
+    const char* stop = end;
+    if (const char* loc; !doc.current_location().get(loc) && loc >= start && loc <= end)
+      stop = loc;
+    while (stop > start && stop[-1] != '}') --stop;
+    pending_raw[pending_count] = std::string_view(start, static_cast<std::size_t>(stop - start));
+    ++pending_count;
+  }
+
+  error_code nested_finding(od::value& v) {
+    const char* start = v.raw_json_token().data();
+    od::json_type t;
+    if (auto e = v.type().get(t)) return e;
+    if (t != od::json_type::object) {
+      malformed(lines.at(start), "findings[]: expected an object");
+      return SUCCESS;
+    }
+    od::object obj;
+    if (auto e = v.get_object().get(obj)) return e;
+    if (auto e = fields.parse(obj, next_pending(), inner_problem)) return e;
+    accept(start, inner_problem);
+    return SUCCESS;
+  }
+
+  error_code findings_array(od::value& v) {
+    od::json_type t;
+    if (auto e = v.type().get(t)) return e;
+    if (t != od::json_type::array) {
+      malformed(lines.at(v.raw_json_token().data()), "findings: expected an array");
+      return SUCCESS;
+    }
+    od::array arr;
+    if (auto e = v.get_array().get(arr)) return e;
+    for (auto element : arr) {
+      od::value fv;
+      if (auto e = element.get(fv)) return e;
+      if (auto e = nested_finding(fv)) return e;
+    }
+    return SUCCESS;
+  }
+
+  error_code visit(std::string_view key, od::value& v) override {
+    if (key != "detail") return findings_array(v);
+    od::json_type t;
+    if (auto e = v.type().get(t)) return e;
+    if (t != od::json_type::object) return SUCCESS;
+    od::object detail;
+    if (auto e = v.get_object().get(detail)) return e;
+    for (auto field : detail) {
+      std::string_view k;
+      if (auto e = field.unescaped_key().get(k)) return e;
+      if (k != "findings") continue;
+      od::value fv = field.value();
+      if (auto e = findings_array(fv)) return e;
+    }
+    return SUCCESS;
+  }
+
+  // An EventBridge event, a Findings document or a bare finding: which one shows only in
+  // the keys, so the object is walked once as a finding with container keys delegated.
+  error_code record(od::value& v) {
+    ++stats->records;
+    const char* start = v.raw_json_token().data();
+    od::json_type t;
+    if (auto e = v.type().get(t)) return e;
+    if (t != od::json_type::object) {
+      malformed(lines.at(start), "expected a JSON object (an event or a finding)");
+      return SUCCESS;
+    }
+    od::object obj;
+    if (auto e = v.get_object().get(obj)) return e;
+    bool container = false;
+    if (auto e = fields.parse(obj, outer, outer_problem, this, &container)) return e;
+    if (container) return SUCCESS;
+    next_pending() = outer;
+    accept(start, outer_problem);
+    return SUCCESS;
+  }
+
+  void document(const char* data, std::size_t len, std::size_t capacity, std::uint64_t line) {
+    pending_count = 0;
+    lines.reset(data, line);
+    end = data + len;
+    const std::uint64_t records_before = stats->records;
+    error_code e = parser.iterate(data, len, capacity).get(doc);
+    od::json_type t{};
+    if (!e) e = doc.type().get(t);
+    if (!e && t == od::json_type::array) {
+      od::array arr;
+      e = doc.get_array().get(arr);
+      if (!e)
+        for (auto element : arr) {
+          od::value v;
+          if ((e = element.get(v)) || (e = record(v))) break;
+        }
+    } else if (!e) {
+      od::value v;
+      e = doc.get_value().get(v);
+      if (!e) e = record(v);
+    }
+    // A structural token left after the document (e.g. a stray "]}") is an error; with
+    // nothing left, current_location() reports OUT_OF_BOUNDS.
+    if (const char* rest; !e && !doc.current_location().get(rest)) e = simdjson::TRAILING_CONTENT;
+    if (e) {
+      if (stats->records == records_before) ++stats->records;
+      std::uint64_t where = line;
+      if (const char* loc; !doc.current_location().get(loc) && loc >= data && loc <= end)
+        where = lines.at(loc);
+      malformed(where, std::string{"invalid JSON: "} + simdjson::error_message(e));
+      return;
+    }
+    for (std::size_t i = 0; i < pending_count; ++i) {
+      ++stats->findings;
+      handler->on_finding(pending[i], pending_raw[i]);
+    }
+  }
+
+  void bind(const std::string& src, FindingHandler& h, ReadStats& s) {
+    source = &src;
+    handler = &h;
+    stats = &s;
+  }
+
+  Status read_stream(detail::ByteSource& in, const std::string& path);
+};
+
+// NDJSON unless the text is one (pretty-printed) document: that shows on line two, which
+// in NDJSON starts a new record with '{' or '[' at column 0, and in a pretty document is
+// an indented member or a closing bracket.
+static bool looks_like_ndjson(std::string_view head) {
+  std::size_t i = 0;
+  while (i < head.size() && is_space(head[i])) ++i;
+  if (i == head.size()) return true;
+  const char first = head[i];
+  if (first != '{' && first != '[') return true;
+  const std::size_t nl = head.find('\n', i);
+  if (nl == std::string_view::npos) return true;  // one line: either reading is the same
+  std::size_t j = nl + 1;
+  while (j < head.size() && (head[j] == '\n' || head[j] == '\r')) ++j;
+  if (j == head.size()) return true;
+  return head[j] == first;
+}
+
+Status AsffReader::Impl::read_stream(detail::ByteSource& in, const std::string& path) {
+  std::vector<char> buf(kChunk + kPadding);
+  std::size_t begin = 0, filled = 0;
+  bool eof = false;
+  const auto fill = [&]() -> Status {
+    if (begin > 0) {
+      std::memmove(buf.data(), buf.data() + begin, filled - begin);
+      filled -= begin;
+      begin = 0;
+    }
+    if (buf.size() - kPadding - filled < kChunk / 2) buf.resize(buf.size() + kChunk);
+    const long got = in.read(buf.data() + filled, buf.size() - kPadding - filled);
+    if (got < 0) return Status::failure("cannot read " + path + ": " + in.error());
+    if (got == 0) eof = true;
+    filled += static_cast<std::size_t>(got);
+    stats->bytes += static_cast<std::size_t>(got);
+    return Status::success();
+  };
+  // Read enough to decide the container format.
+  while (!eof && filled < 64 * 1024)
+    if (auto s = fill(); !s) return s;
+
+  if (!looks_like_ndjson({buf.data(), filled})) {
+    while (!eof) {
+      if (filled > kMaxDocument)
+        return Status::failure(path + ": a single JSON document over 1 GiB; use NDJSON");
+      if (auto s = fill(); !s) return s;
+    }
+    if (filled > 0) document(buf.data(), filled, buf.size(), 1);
+    return Status::success();
+  }
+
+  std::uint64_t line = 1;
+  bool skipping = false;  // inside an oversized record, discarding up to its newline
+  std::uint64_t skipped_line = 0;
+  std::size_t skipped_bytes = 0;
+  std::size_t scan = 0;  // bytes before this offset (from begin) hold no newline
+  for (;;) {
+    char* base = buf.data() + begin;
+    const std::size_t avail = filled - begin;
+    auto* nl = static_cast<char*>(std::memchr(base + scan, '\n', avail - scan));
+    if (!nl) {
+      if (eof) {
+        if (skipping) {
+          ++stats->records;
+          malformed(skipped_line, "record exceeds " + std::to_string(max_record) + " bytes (" +
+                                      std::to_string(skipped_bytes + avail) + ")");
+        } else if (avail > 0 && !std::all_of(base, base + avail, is_space)) {
+          document(base, avail, buf.size() - begin, line);
+        }
+        return Status::success();
+      }
+      if (skipping || avail > max_record) {
+        if (!skipping) {
+          skipping = true;
+          skipped_line = line;
+          skipped_bytes = 0;
+        }
+        skipped_bytes += avail;
+        begin = filled;
+        scan = 0;
+      } else {
+        scan = avail;
+      }
+      if (auto s = fill(); !s) return s;
+      continue;
+    }
+    const std::size_t len = static_cast<std::size_t>(nl - base);
+    if (skipping) {
+      ++stats->records;
+      malformed(skipped_line, "record exceeds " + std::to_string(max_record) + " bytes (" +
+                                  std::to_string(skipped_bytes + len) + ")");
+      skipping = false;
+    } else if (len > max_record) {
+      ++stats->records;
+      malformed(line, "record exceeds " + std::to_string(max_record) + " bytes (" +
+                          std::to_string(len) + ")");
+    } else if (!std::all_of(base, nl, is_space)) {
+      document(base, len, buf.size() - begin, line);
+    }
+    ++line;
+    begin += len + 1;
+    scan = 0;
+  }
+}
+
+AsffReader::AsffReader(std::size_t max_record_bytes)
+    : impl_(std::make_unique<Impl>(max_record_bytes)) {}
+AsffReader::~AsffReader() = default;
+
+Status AsffReader::read_file(const std::string& path, FindingHandler& handler, ReadStats& stats) {
+  Status status = Status::success();
+  auto in = detail::open_byte_source(path, status);
+  if (!in) return status;
+  impl_->bind(path, handler, stats);
+  return impl_->read_stream(*in, path);
+}
+
+void AsffReader::read_document(std::string_view json, const std::string& source,
+                               std::uint64_t line, FindingHandler& handler, ReadStats& stats) {
+  const simdjson::padded_string padded(json);
+  stats.bytes += json.size();
+  impl_->bind(source, handler, stats);
+  impl_->document(padded.data(), padded.size(), padded.size() + kPadding, line);
+}
+
+}  // namespace cspm

@@ -1,0 +1,85 @@
+// Plain files are read with read(2); gzip and stdin go through zlib, which passes plain
+// data through untouched, so one code path serves both.
+#include "byte_source.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+namespace cspm::detail {
+namespace {
+
+class FdSource final : public ByteSource {
+ public:
+  explicit FdSource(int fd) : fd_(fd) {}
+  ~FdSource() override { ::close(fd_); }
+  long read(char* buffer, std::size_t n) override {
+    for (;;) {
+      const ssize_t got = ::read(fd_, buffer, n);
+      if (got >= 0) return static_cast<long>(got);
+      if (errno == EINTR) continue;
+      error_ = std::strerror(errno);
+      return -1;
+    }
+  }
+  std::string error() const override { return error_; }
+
+ private:
+  int fd_;
+  std::string error_;
+};
+
+class GzipSource final : public ByteSource {
+ public:
+  explicit GzipSource(gzFile file) : file_(file) { gzbuffer(file_, 1 << 20); }
+  ~GzipSource() override { gzclose(file_); }
+  long read(char* buffer, std::size_t n) override {
+    const int want = static_cast<int>(std::min<std::size_t>(n, 1u << 30));
+    const int got = gzread(file_, buffer, static_cast<unsigned>(want));
+    if (got < 0) {
+      int code = 0;
+      const char* message = gzerror(file_, &code);
+      error_ = message ? message : "gzip read error";
+      return -1;
+    }
+    return got;
+  }
+  std::string error() const override { return error_; }
+
+ private:
+  gzFile file_;
+  std::string error_;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> open_byte_source(const std::string& path, Status& status) {
+  const bool is_stdin = path == "-";
+  const int fd = is_stdin ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    status = Status::failure("cannot open " + path + ": " + std::strerror(errno));
+    return nullptr;
+  }
+  bool gzip = is_stdin;  // stdin cannot be peeked and rewound; zlib handles plain data too
+  if (!is_stdin) {
+    unsigned char magic[2] = {0, 0};
+    const ssize_t got = ::pread(fd, magic, 2, 0);
+    gzip = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  }
+  if (!gzip) {
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return std::make_unique<FdSource>(fd);
+  }
+  gzFile file = gzdopen(fd, "rb");
+  if (!file) {
+    ::close(fd);
+    status = Status::failure("cannot open " + path + ": zlib could not allocate a stream");
+    return nullptr;
+  }
+  return std::make_unique<GzipSource>(file);
+}
+
+}  // namespace cspm::detail

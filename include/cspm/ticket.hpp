@@ -1,0 +1,23 @@
+// What a renderer produces and a sink files: one ticket for one group.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <cspm/group.hpp>
+
+namespace cspm {
+
+struct Ticket {
+  std::string fingerprint;
+  std::string summary;      ///< plain text, at most 255 characters
+  std::string description;  ///< body in `markup`
+  std::string markup;       ///< "jira_wiki", "markdown", …
+  std::vector<std::string> labels;
+  std::string assignee;     ///< empty: tracker default
+  GroupPtr group;           ///< the group it came from (never null)
+};
+
+using TicketPtr = std::shared_ptr<const Ticket>;
+
+}  // namespace cspm
