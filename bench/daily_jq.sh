@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The daily job written in jq: a benchmark peer of cspmd that must print the same groups as reference_daily.py.
+# The daily job in jq: a benchmark peer of cspmd that prints the groups reference_daily.py prints.
 #
 #   bench/daily_jq.sh --now 2026-11-27T08:00:00Z [--accounts a,b] [--severities CRITICAL,HIGH]
 #                     [--account-controls S3.1,IAM.6] [--resource-controls S3.2] FILE... (.gz, - = stdin)
@@ -13,7 +13,7 @@ usage() {
   exit 2
 }
 
-now= accounts= severities=CRITICAL,HIGH account_controls= resource_controls=
+now='' accounts='' severities=CRITICAL,HIGH account_controls='' resource_controls=''
 files=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     *) files+=("$1"); shift ;;
   esac
 done
-[ -n "$now" ] && [ ${#files[@]} -gt 0 ] || usage
+if [ -z "$now" ] || [ ${#files[@]} -eq 0 ]; then usage; fi
 
 read_all() {
   for f in "${files[@]}"; do
@@ -40,6 +40,7 @@ read_all() {
   done
 }
 
+# shellcheck disable=SC2016  # $names below are jq variables
 program='
 def set: split(",") | map(select(length > 0) | {(.): true}) | add // {};
 def rank: {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4};
@@ -53,8 +54,8 @@ def instant:
   | ($s[19:]) as $rest
   | (if $rest[-1:] == "Z" then [$rest[:-1], 0]
      elif ($rest[-6:] | test("^[+-][0-9]{2}:[0-9]{2}$")) then
-       [$rest[:-6], ($rest[-5:-3] | tonumber) * 3600 + ($rest[-2:] | tonumber) * 60
-                    | if $rest[-6:-5] == "-" then -. else . end]
+       [$rest[:-6], (($rest[-5:-3] | tonumber) * 3600 + ($rest[-2:] | tonumber) * 60
+                     | if $rest[-6:-5] == "-" then -. else . end)]
      else null end) as $tail
   | if $base == null or ($base | todate) != $s[0:19] + "Z" or $tail == null then null
     elif $tail[0] == "" then [$base - $tail[1], 0]
@@ -109,6 +110,8 @@ def group($grouping; $account; $resources):
 | (if $accounts == "" then null else $accounts | set end) as $accounts
 | ($account_controls | set) as $account_controls
 | ($resource_controls | set) as $resource_controls
+# Beware: jq 1.6 lets "fromjson?" swallow errors raised further down this pipeline, so a bug
+# in summary drops findings silently; reference_daily.py is there to catch that.
 | reduce (inputs | fromjson? | findings | summary | select(. != null)) as $f ({};
     if .[$f.key] == null or $f.updated >= .[$f.key].updated then .[$f.key] = $f else . end)
 | [.[] | select($severities[.severity] and (.compliance == "FAILED" or .compliance == null)

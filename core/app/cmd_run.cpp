@@ -41,6 +41,7 @@ void print_report(const core::RunReport& r, const std::string& pipeline, Timesta
   err << "  stages:";
   for (const auto& s : r.stages) {
     err << ' ' << s.id << '=' << s.emitted;
+    if (s.seconds >= 0.05) err << " (" << std::setprecision(2) << s.seconds << " s)";
     if (s.kind == StageKind::grouper) groups += s.emitted;
     if (s.kind == StageKind::renderer) tickets += s.emitted;
   }

@@ -3,7 +3,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <simdjson.h>
 
@@ -54,6 +59,7 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
   // to be valid JSON, so a truncated event never yields half of its findings.
   std::vector<Finding> pending;
   std::vector<std::string_view> pending_raw;
+  std::vector<std::uint64_t> pending_position;
   std::size_t pending_count = 0;
   Finding outer;
   std::string outer_problem, inner_problem;
@@ -61,6 +67,8 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
   // The document being parsed.
   od::document doc;
   const char* end = nullptr;
+  const char* base = nullptr;           // first byte of the document
+  std::uint64_t base_position = 0;      // its offset in the file
   LineCounter lines;
   const std::string* source = nullptr;
   FindingHandler* handler = nullptr;
@@ -77,6 +85,7 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
     if (pending_count == pending.size()) {
       pending.emplace_back();
       pending_raw.emplace_back();
+      pending_position.emplace_back();
     }
     return pending[pending_count];
   }
@@ -92,6 +101,7 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
       stop = loc;
     while (stop > start && stop[-1] != '}') --stop;
     pending_raw[pending_count] = std::string_view(start, static_cast<std::size_t>(stop - start));
+    pending_position[pending_count] = base_position + static_cast<std::uint64_t>(start - base);
     ++pending_count;
   }
 
@@ -165,8 +175,11 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
     return SUCCESS;
   }
 
-  void document(const char* data, std::size_t len, std::size_t capacity, std::uint64_t line) {
+  void document(const char* data, std::size_t len, std::size_t capacity, std::uint64_t line,
+                std::uint64_t position) {
     pending_count = 0;
+    base = data;
+    base_position = position;
     lines.reset(data, line);
     end = data + len;
     const std::uint64_t records_before = stats->records;
@@ -199,7 +212,7 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
     }
     for (std::size_t i = 0; i < pending_count; ++i) {
       ++stats->findings;
-      handler->on_finding(pending[i], pending_raw[i]);
+      handler->on_finding(pending[i], pending_raw[i], pending_position[i]);
     }
   }
 
@@ -209,13 +222,26 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
     stats = &s;
   }
 
-  Status read_stream(detail::ByteSource& in, const std::string& path);
+  /// Reads records. A range reader (`range` set) starts after the first newline at or
+  /// after `range.start` (unless that is 0) and stops before the first record that starts
+  /// at or after `range.end`; `lines_read` tells how many lines it covered.
+  struct Range {
+    bool active = false;
+    std::uint64_t start = 0;
+    std::uint64_t end = 0;
+  };
+  Status read_stream(detail::ByteSource& in, const std::string& path, Range range);
+  Status read_stream(detail::ByteSource& in, const std::string& path) {
+    return read_stream(in, path, Range{false, 0, 0});
+  }
+  std::uint64_t lines_read = 0;
 };
 
+namespace {
 // NDJSON unless the text is one (pretty-printed) document: that shows on line two, which
 // in NDJSON starts a new record with '{' or '[' at column 0, and in a pretty document is
 // an indented member or a closing bracket.
-static bool looks_like_ndjson(std::string_view head) {
+bool looks_like_ndjson(std::string_view head) {
   std::size_t i = 0;
   while (i < head.size() && is_space(head[i])) ++i;
   if (i == head.size()) return true;
@@ -228,15 +254,18 @@ static bool looks_like_ndjson(std::string_view head) {
   if (j == head.size()) return true;
   return head[j] == first;
 }
+}  // namespace
 
-Status AsffReader::Impl::read_stream(detail::ByteSource& in, const std::string& path) {
+Status AsffReader::Impl::read_stream(detail::ByteSource& in, const std::string& path, Range range) {
   std::vector<char> buf(kChunk + kPadding);
   std::size_t begin = 0, filled = 0;
+  std::uint64_t buffer_position = range.start;  // file offset of buf[0]
   bool eof = false;
   const auto fill = [&]() -> Status {
     if (begin > 0) {
       std::memmove(buf.data(), buf.data() + begin, filled - begin);
       filled -= begin;
+      buffer_position += begin;
       begin = 0;
     }
     if (buf.size() - kPadding - filled < kChunk / 2) buf.resize(buf.size() + kChunk);
@@ -251,13 +280,24 @@ Status AsffReader::Impl::read_stream(detail::ByteSource& in, const std::string& 
   while (!eof && filled < 64 * 1024)
     if (auto s = fill(); !s) return s;
 
-  if (!looks_like_ndjson({buf.data(), filled})) {
+  if (range.active && range.start > 0) {
+    // The previous range owns the record this one starts in: skip to the next line.
+    for (;;) {
+      if (auto* nl = static_cast<char*>(std::memchr(buf.data() + begin, '\n', filled - begin))) {
+        begin = static_cast<std::size_t>(nl - buf.data()) + 1;
+        break;
+      }
+      begin = filled;
+      if (eof) return Status::success();
+      if (auto s = fill(); !s) return s;
+    }
+  } else if (!looks_like_ndjson({buf.data(), filled})) {
     while (!eof) {
       if (filled > kMaxDocument)
         return Status::failure(path + ": a single JSON document over 1 GiB; use NDJSON");
       if (auto s = fill(); !s) return s;
     }
-    if (filled > 0) document(buf.data(), filled, buf.size(), 1);
+    if (filled > 0) document(buf.data(), filled, buf.size(), 1, 0);
     return Status::success();
   }
 
@@ -269,6 +309,8 @@ Status AsffReader::Impl::read_stream(detail::ByteSource& in, const std::string& 
   for (;;) {
     char* base = buf.data() + begin;
     const std::size_t avail = filled - begin;
+    const std::uint64_t position = buffer_position + begin;
+    if (range.active && position >= range.end && !skipping) return Status::success();
     auto* nl = static_cast<char*>(std::memchr(base + scan, '\n', avail - scan));
     if (!nl) {
       if (eof) {
@@ -277,8 +319,9 @@ Status AsffReader::Impl::read_stream(detail::ByteSource& in, const std::string& 
           malformed(skipped_line, "record exceeds " + std::to_string(max_record) + " bytes (" +
                                       std::to_string(skipped_bytes + avail) + ")");
         } else if (avail > 0 && !std::all_of(base, base + avail, is_space)) {
-          document(base, avail, buf.size() - begin, line);
+          document(base, avail, buf.size() - begin, line, position);
         }
+        lines_read = line;
         return Status::success();
       }
       if (skipping || avail > max_record) {
@@ -307,8 +350,9 @@ Status AsffReader::Impl::read_stream(detail::ByteSource& in, const std::string& 
       malformed(line, "record exceeds " + std::to_string(max_record) + " bytes (" +
                           std::to_string(len) + ")");
     } else if (!std::all_of(base, nl, is_space)) {
-      document(base, len, buf.size() - begin, line);
+      document(base, len, buf.size() - begin, line, position);
     }
+    lines_read = line;
     ++line;
     begin += len + 1;
     scan = 0;
@@ -318,6 +362,95 @@ Status AsffReader::Impl::read_stream(detail::ByteSource& in, const std::string& 
 AsffReader::AsffReader(std::size_t max_record_bytes)
     : impl_(std::make_unique<Impl>(max_record_bytes)) {}
 AsffReader::~AsffReader() = default;
+
+namespace {
+
+// Collects a range reader's malformed records; they are reported after all readers finish,
+// when the line number where each range starts is known.
+class RangeHandler final : public FindingHandler {
+ public:
+  explicit RangeHandler(FindingHandler& target) : target_(target) {}
+  void on_finding(const Finding& f, std::string_view raw, std::uint64_t position) override {
+    target_.on_finding(f, raw, position);
+  }
+  void on_malformed(const RecordError& e) override { errors.push_back(e); }
+  std::vector<RecordError> errors;
+
+ private:
+  FindingHandler& target_;
+};
+
+// Plain NDJSON worth splitting: a regular file, not gzip, not one big JSON document.
+bool splittable(const std::string& path, std::uint64_t& size) {
+  struct stat st {};
+  if (path == "-" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  size = static_cast<std::uint64_t>(st.st_size);
+  if (size < (16u << 20)) return false;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::string head(64 * 1024, '\0');
+  const ssize_t got = ::pread(fd, head.data(), head.size(), 0);
+  ::close(fd);
+  if (got < 2) return false;
+  head.resize(static_cast<std::size_t>(got));
+  if (static_cast<unsigned char>(head[0]) == 0x1f && static_cast<unsigned char>(head[1]) == 0x8b)
+    return false;
+  return looks_like_ndjson(head);
+}
+
+}  // namespace
+
+Status AsffReader::read_file_parallel(const std::string& path, unsigned threads,
+                                      const std::function<FindingHandler&(unsigned)>& handler_for,
+                                      ReadStats& stats, std::size_t max_record_bytes) {
+  std::uint64_t size = 0;
+  if (threads < 2 || !splittable(path, size)) {
+    AsffReader reader{max_record_bytes};
+    return reader.read_file(path, handler_for(0), stats);
+  }
+  struct Part {
+    std::unique_ptr<Impl> impl;
+    std::unique_ptr<RangeHandler> handler;
+    ReadStats stats;
+    Status status = Status::success();
+  };
+  std::vector<Part> parts(threads);
+  std::vector<std::thread> workers;
+  for (unsigned i = 0; i < threads; ++i) {
+    Part& part = parts[i];
+    part.impl = std::make_unique<Impl>(max_record_bytes);
+    part.handler = std::make_unique<RangeHandler>(handler_for(i));
+    Impl::Range range{true, size * i / threads, size * (i + 1) / threads};
+    if (range.start > 0) --range.start;  // so a record starting exactly at the cut is ours
+    workers.emplace_back([&part, range, &path] {
+      Status status = Status::success();
+      auto in = detail::open_byte_source_at(path, range.start, status);
+      if (!in) {
+        part.status = status;
+        return;
+      }
+      part.impl->bind(path, *part.handler, part.stats);
+      part.status = part.impl->read_stream(*in, path, range);
+    });
+  }
+  for (auto& w : workers) w.join();
+
+  std::uint64_t line_base = 0;
+  for (auto& part : parts) {
+    stats.records += part.stats.records;
+    stats.findings += part.stats.findings;
+    stats.malformed += part.stats.malformed;
+    stats.bytes += part.stats.bytes;
+    for (auto& e : part.handler->errors) {
+      e.line += line_base;
+      handler_for(0).on_malformed(e);
+    }
+    line_base += part.impl->lines_read;
+  }
+  for (auto& part : parts)
+    if (!part.status) return part.status;
+  return Status::success();
+}
 
 Status AsffReader::read_file(const std::string& path, FindingHandler& handler, ReadStats& stats) {
   Status status = Status::success();
@@ -332,7 +465,7 @@ void AsffReader::read_document(std::string_view json, const std::string& source,
   const simdjson::padded_string padded(json);
   stats.bytes += json.size();
   impl_->bind(source, handler, stats);
-  impl_->document(padded.data(), padded.size(), padded.size() + kPadding, line);
+  impl_->document(padded.data(), padded.size(), padded.size() + kPadding, line, 0);
 }
 
 }  // namespace cspm

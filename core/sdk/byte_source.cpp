@@ -82,4 +82,16 @@ std::unique_ptr<ByteSource> open_byte_source(const std::string& path, Status& st
   return std::make_unique<GzipSource>(file);
 }
 
+std::unique_ptr<ByteSource> open_byte_source_at(const std::string& path, std::uint64_t offset,
+                                                Status& status) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    status = Status::failure("cannot open " + path + ": " + std::strerror(errno));
+    if (fd >= 0) ::close(fd);
+    return nullptr;
+  }
+  ::posix_fadvise(fd, static_cast<off_t>(offset), 0, POSIX_FADV_SEQUENTIAL);
+  return std::make_unique<FdSource>(fd);
+}
+
 }  // namespace cspm::detail

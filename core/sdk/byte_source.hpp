@@ -1,6 +1,7 @@
 // Sequential bytes from a file, a gzip file or stdin (internal to the SDK library).
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -19,5 +20,9 @@ class ByteSource {
 
 /// Opens `path` ("-" = stdin). gzip input is detected by its magic bytes.
 std::unique_ptr<ByteSource> open_byte_source(const std::string& path, Status& status);
+
+/// A plain (uncompressed) regular file from byte `offset` on.
+std::unique_ptr<ByteSource> open_byte_source_at(const std::string& path, std::uint64_t offset,
+                                                Status& status);
 
 }  // namespace cspm::detail

@@ -2,24 +2,76 @@
 #include <cspm/finding_table.hpp>
 
 #include <cstring>
-#include <unordered_map>
-#include <unordered_set>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
 
 namespace cspm {
 namespace {
+
+// Open addressing with the full hash stored per slot: a lookup is usually one slot read and
+// one string compare. std::unordered_* chased a list node per probe and was 40% of ingest.
+template <class Entry>
+class FlatTable {
+ public:
+  explicit FlatTable(std::size_t capacity = 1u << 14) : slots_(capacity) {}
+
+  /// The slot for `hash` whose entry satisfies `same`, or the empty slot where it belongs.
+  template <class Same>
+  Entry& find(std::uint64_t hash, Same&& same) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    return probe(hash, same);
+  }
+  void inserted() { ++size_; }
+
+ private:
+  template <class Same>
+  Entry& probe(std::uint64_t hash, Same& same) {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+      Entry& e = slots_[i];
+      if (e.empty() || (e.hash == hash && same(e))) return e;
+    }
+  }
+  void grow() {
+    std::vector<Entry> old(slots_.size() * 2);
+    old.swap(slots_);
+    const std::size_t mask = slots_.size() - 1;
+    for (const Entry& e : old) {
+      if (e.empty()) continue;
+      std::size_t i = e.hash & mask;
+      while (!slots_[i].empty()) i = (i + 1) & mask;
+      slots_[i] = e;
+    }
+  }
+  std::vector<Entry> slots_;
+  std::size_t size_ = 0;
+};
+
+// Hash values are never 0, so 0 marks an empty slot.
+std::uint64_t hash_of(std::string_view s) noexcept { return std::hash<std::string_view>{}(s) | 1; }
 
 // Append-only storage for interned strings; blocks never move, so views stay valid.
 class StringPool {
  public:
   std::string_view intern(std::string_view s) {
     if (s.empty()) return {};
-    if (auto it = set_.find(s); it != set_.end()) return *it;
-    const std::string_view stored = copy(s);
-    set_.insert(stored);
-    return stored;
+    const std::uint64_t h = hash_of(s);
+    Slot& slot = set_.find(h, [&](const Slot& e) { return e.text == s; });
+    if (slot.empty()) {
+      slot = Slot{h, copy(s)};
+      set_.inserted();
+    }
+    return slot.text;
   }
 
  private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::string_view text;
+    bool empty() const { return hash == 0; }
+  };
   static constexpr std::size_t kBlock = 1u << 20;
 
   std::string_view copy(std::string_view s) {
@@ -38,30 +90,28 @@ class StringPool {
     return {dst, s.size()};
   }
 
-  std::unordered_set<std::string_view> set_;
+  FlatTable<Slot> set_;
   std::vector<std::unique_ptr<char[]>> blocks_;
   std::vector<std::unique_ptr<char[]>> big_;
   std::size_t used_ = 0;
 };
 
-struct Identity {
-  std::string_view product_arn;
-  std::string_view id;
-  bool operator==(const Identity&) const = default;
-};
-
-struct IdentityHash {
-  std::size_t operator()(const Identity& k) const noexcept {
-    const std::size_t h = std::hash<std::string_view>{}(k.id);
-    return h ^ (std::hash<std::string_view>{}(k.product_arn) + 0x9e3779b97f4a7c15ULL + (h << 6));
-  }
+// Identity slot: the finding's row; the hash covers the Id (the ProductArn rarely differs
+// between findings with the same Id, and equality checks both).
+struct RowSlot {
+  std::uint64_t hash = 0;
+  std::uint32_t row = 0;
+  bool empty() const { return hash == 0; }
 };
 
 }  // namespace
 
-struct FindingTable::Index {
+struct FindingTable::Shard {
+  std::mutex mutex;
   StringPool pool;
-  std::unordered_map<Identity, std::size_t, IdentityHash> rows;
+  FlatTable<RowSlot> rows;
+  std::deque<Finding> findings;
+  std::vector<std::uint64_t> sequences;
 
   // Keeps the stored view when the text did not change (the common case for a re-evaluated
   // finding), which saves a hash lookup per field.
@@ -100,30 +150,48 @@ struct FindingTable::Index {
   }
 };
 
-FindingTable::FindingTable() : index_(std::make_unique<Index>()) {}
+FindingTable::FindingTable() : shards_(std::make_unique<Shard[]>(kShards)) {}
 FindingTable::~FindingTable() = default;
 
-FindingTable::Upsert FindingTable::upsert(const Finding& finding) {
-  const auto it = index_->rows.find(Identity{finding.product_arn, finding.id});
-  if (it != index_->rows.end()) {
-    Finding& stored = rows_[it->second];
-    // Equal times: the later record wins, as a re-delivered update would.
-    if (finding.updated_at < stored.updated_at) return Upsert::stale;
-    index_->copy_into(stored, finding);
+FindingTable::Upsert FindingTable::upsert(const Finding& finding, std::uint64_t sequence) {
+  const std::uint64_t h = hash_of(finding.id);
+  Shard& shard = shards_[(h >> 32) % kShards];  // low bits pick the slot inside the shard
+  const std::lock_guard lock{shard.mutex};
+  RowSlot& slot = shard.rows.find(h, [&](const RowSlot& e) {
+    const Finding& f = shard.findings[e.row];
+    return f.id == finding.id && f.product_arn == finding.product_arn;
+  });
+  if (!slot.empty()) {
+    Finding& stored = shard.findings[slot.row];
+    std::uint64_t& stored_sequence = shard.sequences[slot.row];
+    if (finding.updated_at < stored.updated_at ||
+        (finding.updated_at == stored.updated_at && sequence < stored_sequence))
+      return Upsert::stale;
+    shard.copy_into(stored, finding);
+    stored_sequence = sequence;
     return Upsert::updated;
   }
-  Finding& stored = rows_.emplace_back();
-  stored.product_arn = index_->pool.intern(finding.product_arn);
-  stored.id = index_->pool.intern(finding.id);
-  index_->copy_into(stored, finding);
-  index_->rows.emplace(Identity{stored.product_arn, stored.id}, rows_.size() - 1);
+  slot = RowSlot{h, static_cast<std::uint32_t>(shard.findings.size())};
+  shard.rows.inserted();
+  Finding& stored = shard.findings.emplace_back();
+  shard.sequences.push_back(sequence);
+  stored.product_arn = shard.pool.intern(finding.product_arn);
+  stored.id = shard.pool.intern(finding.id);
+  shard.copy_into(stored, finding);
   return Upsert::inserted;
+}
+
+std::size_t FindingTable::size() const noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < kShards; ++i) n += shards_[i].findings.size();
+  return n;
 }
 
 std::vector<const Finding*> FindingTable::findings() const {
   std::vector<const Finding*> out;
-  out.reserve(rows_.size());
-  for (const auto& f : rows_) out.push_back(&f);
+  out.reserve(size());
+  for (std::size_t i = 0; i < kShards; ++i)
+    for (const auto& f : shards_[i].findings) out.push_back(&f);
   return out;
 }
 

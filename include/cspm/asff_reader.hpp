@@ -1,6 +1,7 @@
 // Reads ASFF findings out of files and buffers: every container AWS and its tools produce.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,11 +28,12 @@ struct ReadStats {
 };
 
 /// Receives what the reader finds. The Finding's views and `raw` are valid only during the
-/// call: keep what you need (FindingTable interns it).
+/// call: keep what you need (FindingTable interns it). `position` is the byte offset of the
+/// finding in its file: later records have larger positions.
 class CSPM_API FindingHandler {
  public:
   virtual ~FindingHandler();
-  virtual void on_finding(const Finding& finding, std::string_view raw) = 0;
+  virtual void on_finding(const Finding& finding, std::string_view raw, std::uint64_t position) = 0;
   virtual void on_malformed(const RecordError& error) = 0;
 };
 
@@ -56,6 +58,14 @@ class AsffReader {
 
   /// Reads a whole file. Fails only when the file cannot be opened or read.
   Status read_file(const std::string& path, FindingHandler& handler, ReadStats& stats);
+
+  /// Like read_file, with up to `threads` readers on disjoint line ranges of a plain NDJSON
+  /// file (anything else is read by one thread). handler_for(i) serves reader i, from that
+  /// reader's thread only; malformed records are reported afterwards to handler_for(0), in
+  /// file order, with exact line numbers.
+  static Status read_file_parallel(const std::string& path, unsigned threads,
+                                   const std::function<FindingHandler&(unsigned)>& handler_for,
+                                   ReadStats& stats, std::size_t max_record_bytes = 8u << 20);
 
   /// Parses one JSON document (an event, a finding, an array or a Findings document).
   void read_document(std::string_view json, const std::string& source, std::uint64_t line,

@@ -1,7 +1,7 @@
 // The latest state of each finding identity, with its strings interned.
 #pragma once
 #include <cstddef>
-#include <deque>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -11,9 +11,13 @@
 namespace cspm {
 
 /// Owns finding storage for a run. Findings that arrive again with the same identity
-/// (ProductArn, Id) replace the stored state only when their UpdatedAt is not older, so each
-/// finding counts once, in its latest state, whatever the input order. Repeated strings
-/// (accounts, regions, titles…) are stored once, which keeps a day of findings small.
+/// (ProductArn, Id) replace the stored state only when they are newer: a later UpdatedAt,
+/// or the same UpdatedAt and a later input position (`sequence`). So each finding counts
+/// once, in its latest state, whatever the input order or the number of reader threads.
+/// Repeated strings (accounts, regions, titles…) are stored once per shard.
+///
+/// upsert() may be called from several threads: the table is sharded by identity hash,
+/// one lock per shard.
 class FindingTable {
  public:
   enum class Upsert { inserted, updated, stale };
@@ -24,16 +28,18 @@ class FindingTable {
   FindingTable& operator=(const FindingTable&) = delete;
 
   /// Stores `finding` (whose views may be transient) unless a newer state is already held.
-  Upsert upsert(const Finding& finding);
+  /// `sequence` orders records with equal UpdatedAt (input position; larger = later).
+  Upsert upsert(const Finding& finding, std::uint64_t sequence = 0);
 
-  std::size_t size() const noexcept { return rows_.size(); }
-  /// Pointers to the stored findings, in first-seen order; stable for the table's lifetime.
+  std::size_t size() const noexcept;
+  /// Pointers to the stored findings; stable for the table's lifetime. The order is
+  /// unspecified: consumers that need one sort (groupers do).
   std::vector<const Finding*> findings() const;
 
  private:
-  struct Index;
-  std::unique_ptr<Index> index_;
-  std::deque<Finding> rows_;
+  struct Shard;
+  static constexpr std::size_t kShards = 8;
+  std::unique_ptr<Shard[]> shards_;
 };
 
 }  // namespace cspm
