@@ -85,13 +85,16 @@ def summarize(finding):
     label = severity(finding)
     if label is None:
         return None
+    observed = finding.get("LastObservedAt")
+    if observed is not None and instant(observed) is None:
+        return None  # present but not a time: as malformed as a wrong type
     workflow = field(finding, "Workflow", "Status")
     if workflow is None:
         workflow = finding.get("WorkflowState")
     control = field(finding, "Compliance", "SecurityControlId")
     return {
         "updated": updated,
-        "observed": instant(finding.get("LastObservedAt")) or updated,
+        "observed": instant(observed) or updated,
         "account": finding["AwsAccountId"],
         "severity": label,
         "compliance": field(finding, "Compliance", "Status"),
@@ -141,7 +144,7 @@ def open_input(name):
 
 def groups(latest, args, now):
     """Group the relevant findings; returns the output objects in order."""
-    since = now - timedelta(hours=24)
+    since = now - timedelta(hours=args.window_hours)
     by_account, by_resource = {}, {}
     relevant = 0
     for f in latest.values():
@@ -158,7 +161,8 @@ def groups(latest, args, now):
     for (control, account), members in sorted(by_account.items()):
         out.append(group("account", account, members, {r for f in members for r in f["resources"]}))
     for resource, members in sorted(by_resource.items()):
-        out.append(group("resource", min(f["account"] for f in members), members, {resource}))
+        out.append(group("resource", min(f["account"] for f in members), members,
+                         {r for f in members for r in f["resources"]}))
     return out, relevant
 
 
@@ -185,6 +189,7 @@ def main():
     p.add_argument("--severities", type=id_list, default={"CRITICAL", "HIGH"})
     p.add_argument("--account-controls", type=id_list, default=set())
     p.add_argument("--resource-controls", type=id_list, default=set())
+    p.add_argument("--window-hours", type=float, default=24, help="length of the window (default 24)")
     args = p.parse_args()
     now = instant(args.now)
     if now is None:

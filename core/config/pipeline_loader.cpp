@@ -248,6 +248,7 @@ LoadResult load_pipeline(const std::filesystem::path& file, const LoadOptions& o
   }
   PipelineSpec spec;
   spec.file = std::filesystem::absolute(file).lexically_normal();
+  spec.source_name = name;
   spec.id = file.stem().string();
   Loader loader{name, result.diagnostics};
   loader.load(root, spec, options);

@@ -43,7 +43,8 @@ struct ComponentSpec {
 struct PipelineSpec {
   std::string id;
   std::string description;
-  std::filesystem::path file;
+  std::filesystem::path file;   ///< absolute
+  std::string source_name;      ///< the file as the user named it, for messages
   std::string schedule_cron;      ///< empty: run only on demand
   std::string schedule_timezone;  ///< IANA name, default UTC
   std::vector<ComponentSpec> components;

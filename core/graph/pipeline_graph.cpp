@@ -2,6 +2,7 @@
 #include "pipeline_graph.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 namespace cspm::core {
@@ -21,6 +22,11 @@ const char* role_name(Role role) {
     case Role::sink: return "Sink";
   }
   return "?";
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 // Depth-first search for a cycle; returns the chain "a -> b -> a" or empty.
@@ -54,7 +60,7 @@ PipelineGraph build_graph(const PipelineSpec& spec, const std::vector<const Fact
     by_id.emplace(spec.components[i].id, i);
     ids.push_back(spec.components[i].id);
   }
-  const Location file_start{spec.file.string(), 1, 1};
+  const Location file_start{spec.source_name, 1, 1};
   const auto count = [&](Role r) {
     return std::count_if(spec.components.begin(), spec.components.end(),
                          [&](const auto& c) { return c.role == r; });
@@ -75,7 +81,7 @@ PipelineGraph build_graph(const PipelineSpec& spec, const std::vector<const Fact
       const auto found = by_id.find(input);
       if (found == by_id.end()) {
         diags.push_back(at(make_error("E020", c.path("inputs"),
-                                      "Input \"" + input + "\" for " + role_table(c.role) + " \"" + c.id +
+                                      "Input \"" + input + "\" for " + lower(role_name(c.role)) + " \"" + c.id +
                                           "\" doesn't match any components.",
                                       suggest(input, ids)),
                            c.input_locations[k]));

@@ -194,6 +194,10 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
           od::value v;
           if ((e = element.get(v)) || (e = record(v))) break;
         }
+    } else if (!e && t != od::json_type::object) {
+      ++stats->records;
+      malformed(line, "expected a JSON object (an event or a finding)");
+      return;
     } else if (!e) {
       od::value v;
       e = doc.get_value().get(v);

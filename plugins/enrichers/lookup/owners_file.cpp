@@ -2,6 +2,7 @@
 #include "owners_file.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include <toml++/toml.h>
 
@@ -68,7 +69,12 @@ std::variant<OwnersTable, Diagnostics> load_owners(const std::filesystem::path& 
     }
     owners.emplace(std::string{id.str()}, std::move(o));
   }
-  if (!diags.empty()) return diags;
+  if (!diags.empty()) {
+    std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
+    return diags;
+  }
   return owners;
 }
 

@@ -23,20 +23,18 @@ class TableFiller final : public FindingHandler {
   void start_file(std::uint64_t index) { file_bits_ = index << 40; }
 
   void on_finding(const Finding& finding, std::string_view, std::uint64_t position) override {
-    if (table_.upsert(finding, file_bits_ | position) == FindingTable::Upsert::stale) ++stale_;
+    table_.upsert(finding, file_bits_ | position);
   }
   void on_malformed(const RecordError& e) override {
     if (reported_++ < report_limit_)
       ctx_.log(LogLevel::warning, e.source + ":" + std::to_string(e.line) + ": skipped: " + e.reason);
   }
-  std::uint64_t stale() const { return stale_; }
   std::uint64_t reported() const { return reported_; }
 
  private:
   FindingTable& table_;
   RunContext& ctx_;
   std::uint64_t report_limit_;
-  std::uint64_t stale_ = 0;
   std::uint64_t reported_ = 0;
   std::uint64_t file_bits_ = 0;
 };
@@ -62,15 +60,12 @@ class FileSource final : public Source {
           max_record_);
       if (!s) return s;
     }
-    std::uint64_t stale = 0;
-    for (const auto& filler : fillers) stale += filler->stale();
     if (fillers[0]->reported() > report_limit_)
       ctx.log(LogLevel::warning, std::to_string(fillers[0]->reported() - report_limit_) +
                                      " more malformed records not shown");
     ctx.count("events", stats.records);
     ctx.count("findings", stats.findings);
     ctx.count("unique", table->size());
-    ctx.count("stale", stale);
     ctx.count("malformed", stats.malformed);
     out.findings = table->findings();
     ctx.retain(std::move(table));

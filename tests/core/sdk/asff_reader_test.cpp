@@ -1,0 +1,278 @@
+// Tests for include/cspm/asff_reader.hpp: every container, bad input, real AWS samples.
+#define BOOST_TEST_MODULE asff_reader
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include <cspm/asff_reader.hpp>
+
+#include "support.hpp"
+
+using namespace cspm;
+using nlohmann::json;
+
+namespace {
+
+struct Got {
+  std::string id, account, severity, workflow, raw;
+  Timestamp last_observed;
+  std::uint64_t position;
+};
+
+class Recorder final : public FindingHandler {
+ public:
+  void on_finding(const Finding& f, std::string_view raw, std::uint64_t position) override {
+    findings.push_back({std::string{f.id}, std::string{f.account_id}, std::string{f.severity},
+                        std::string{f.workflow_status}, std::string{raw}, f.last_observed_at, position});
+  }
+  void on_malformed(const RecordError& e) override { errors.push_back(e); }
+  std::vector<Got> findings;
+  std::vector<RecordError> errors;
+};
+
+json finding(const std::string& id, const std::string& account = "111122223333") {
+  return {{"SchemaVersion", "2018-10-08"},
+          {"Id", id},
+          {"ProductArn", "arn:aws:securityhub:eu-west-1::product/aws/securityhub"},
+          {"AwsAccountId", account},
+          {"GeneratorId", "security-control/S3.1"},
+          {"Types", {"Software and Configuration Checks"}},
+          {"CreatedAt", "2026-11-25T08:00:00Z"},
+          {"UpdatedAt", "2026-11-26T08:00:00.500Z"},
+          {"Severity", {{"Label", "HIGH"}, {"Normalized", 70}}},
+          {"Title", "t"},
+          {"Description", "d"},
+          {"Compliance", {{"Status", "FAILED"}, {"SecurityControlId", "S3.1"}}},
+          {"Workflow", {{"Status", "NEW"}}},
+          {"RecordState", "ACTIVE"},
+          {"Resources", {{{"Type", "AwsS3Bucket"}, {"Id", "arn:aws:s3:::b-" + id}, {"Region", "eu-west-1"},
+                          {"Details", {{"AwsS3Bucket", {{"OwnerId", "x"}}}}}}}}};
+}
+
+json event(std::vector<json> findings) {
+  return {{"version", "0"}, {"id", "e"}, {"detail-type", "Security Hub Findings - Imported"},
+          {"source", "aws.securityhub"}, {"account", "111122223333"}, {"region", "eu-west-1"},
+          {"resources", json::array()}, {"detail", {{"findings", findings}}}};
+}
+
+Recorder read(const std::string& content, const std::string& name = "in.ndjson") {
+  test::TempDir dir;
+  const auto path = dir.write(name, content);
+  Recorder r;
+  ReadStats stats;
+  AsffReader reader;
+  BOOST_REQUIRE(reader.read_file(path.string(), r, stats).ok());
+  BOOST_TEST(stats.malformed == r.errors.size());
+  BOOST_TEST(stats.findings == r.findings.size());
+  return r;
+}
+
+std::string reference(const std::string& relative) {
+  return std::string{CSPM_TEST_DATA} + "/reference/" + relative;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(asff_reader_test)
+
+BOOST_AUTO_TEST_CASE(takes_every_finding_of_an_event) {
+  const auto r = read(event({finding("a"), finding("b"), finding("c")}).dump() + "\n");
+  BOOST_REQUIRE(r.findings.size() == 3u);
+  BOOST_TEST(r.findings[0].id == "a");
+  BOOST_TEST(r.findings[2].id == "c");
+  // Each raw slice is exactly that finding's JSON.
+  for (const auto& f : r.findings) BOOST_TEST(json::parse(f.raw).at("Id") == f.id);
+}
+
+BOOST_AUTO_TEST_CASE(ndjson_of_bare_findings_events_and_crlf) {
+  const std::string text = finding("a").dump() + "\r\n\r\n" + event({finding("b")}).dump() + "\r\n" +
+                           finding("c").dump();  // no final newline
+  const auto r = read(text);
+  BOOST_TEST(r.findings.size() == 3u);
+  BOOST_TEST(r.errors.empty());
+  BOOST_TEST(r.findings[0].position < r.findings[1].position);
+  BOOST_TEST(r.findings[1].position < r.findings[2].position);
+}
+
+BOOST_AUTO_TEST_CASE(whole_file_documents) {
+  BOOST_TEST(read(json::array({finding("a"), finding("b")}).dump(2)).findings.size() == 2u);
+  BOOST_TEST(read(json{{"Findings", {finding("a"), finding("b")}}}.dump(2)).findings.size() == 2u);
+  BOOST_TEST(read(json{{"findings", {finding("a")}}}.dump(4)).findings.size() == 1u);
+  BOOST_TEST(read(event({finding("a"), finding("b")}).dump(2)).findings.size() == 2u);
+  BOOST_TEST(read(json::array({event({finding("a")}), event({finding("b")})}).dump(2)).findings.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(gzip_input) {
+  test::TempDir dir;
+  const auto path = dir.path() / "day.ndjson.gz";
+  const std::string text = event({finding("a")}).dump() + "\n" + finding("b").dump() + "\n";
+  gzFile gz = gzopen(path.c_str(), "wb");
+  gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+  gzclose(gz);
+  Recorder r;
+  ReadStats stats;
+  AsffReader reader;
+  BOOST_REQUIRE(reader.read_file(path.string(), r, stats).ok());
+  BOOST_TEST(r.findings.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_lines_are_reported_with_their_line_and_skipped) {
+  json wrong_type = finding("w");
+  wrong_type["AwsAccountId"] = 123;
+  json no_account = finding("n");
+  no_account.erase("AwsAccountId");
+  json bad_resources = finding("r");
+  bad_resources["Resources"] = "x";
+  const std::string truncated = event({finding("t1"), finding("t2")}).dump().substr(0, 300);
+  const std::string text = finding("ok1").dump() + "\n" + "{not json\n" + wrong_type.dump() + "\n" +
+                           no_account.dump() + "\n" + truncated + "\n" + bad_resources.dump() + "\n" +
+                           "42\n" + finding("ok2").dump() + "\n";
+  const auto r = read(text);
+  BOOST_REQUIRE(r.findings.size() == 2u);
+  BOOST_TEST(r.findings[0].id == "ok1");
+  BOOST_TEST(r.findings[1].id == "ok2");  // reading went on after every bad record
+  BOOST_REQUIRE(r.errors.size() == 6u);
+  const std::vector<std::uint64_t> lines{2, 3, 4, 5, 6, 7};
+  for (std::size_t i = 0; i < lines.size(); ++i) BOOST_TEST(r.errors[i].line == lines[i]);
+  BOOST_TEST(r.errors[0].reason.find("invalid JSON") != std::string::npos);
+  BOOST_TEST(r.errors[1].reason == "AwsAccountId: expected a string");
+  BOOST_TEST(r.errors[2].reason == "AwsAccountId: missing");
+  BOOST_TEST(r.errors[3].reason.find("invalid JSON") != std::string::npos);  // no half events
+  BOOST_TEST(r.errors[4].reason == "Resources: expected an array");
+  BOOST_TEST(r.errors[5].reason.find("expected a JSON object") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(huge_records_are_skipped_not_buffered) {
+  json big = finding("big");
+  big["Description"] = std::string(3u << 20, 'x');
+  const std::string text = finding("a").dump() + "\n" + big.dump() + "\n" + finding("b").dump() + "\n";
+  test::TempDir dir;
+  const auto path = dir.write("big.ndjson", text);
+  Recorder r;
+  ReadStats stats;
+  AsffReader reader{1u << 20};
+  BOOST_REQUIRE(reader.read_file(path.string(), r, stats).ok());
+  BOOST_TEST(r.findings.size() == 2u);
+  BOOST_REQUIRE(r.errors.size() == 1u);
+  BOOST_TEST(r.errors[0].line == 2u);
+  BOOST_TEST(r.errors[0].reason.find("exceeds") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(severity_precedence_and_fallbacks) {
+  json provider = finding("p");
+  provider["FindingProviderFields"] = {{"Severity", {{"Label", "CRITICAL"}}}};
+  json normalized = finding("n");
+  normalized["Severity"] = {{"Normalized", 45}};
+  json none = finding("x");
+  none["Severity"] = {{"Product", 3}};
+  json legacy = finding("l");
+  legacy.erase("Workflow");
+  legacy["WorkflowState"] = "NEW";
+  legacy.erase("LastObservedAt");
+  const auto r = read(provider.dump() + "\n" + normalized.dump() + "\n" + none.dump() + "\n" + legacy.dump() + "\n");
+  BOOST_REQUIRE(r.findings.size() == 3u);
+  BOOST_TEST(r.findings[0].severity == "CRITICAL");
+  BOOST_TEST(r.findings[1].severity == "MEDIUM");
+  BOOST_TEST(r.findings[2].workflow == "NEW");
+  BOOST_TEST(r.findings[2].last_observed == *parse_timestamp("2026-11-26T08:00:00.500Z"));
+  BOOST_REQUIRE(r.errors.size() == 1u);
+  BOOST_TEST(r.errors[0].reason.find("Severity") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(real_aws_samples) {
+  struct Case {
+    std::string file;
+    std::size_t findings;
+    std::size_t malformed;
+    std::uint64_t error_line;
+  };
+  const std::vector<Case> cases{
+      {"aws-docs-sample-control-findings/sample-control-finding-01.json", 1, 0, 0},
+      {"aws-docs-sample-control-findings/sample-control-finding-06.json", 1, 0, 0},
+      {"aws-docs-provider-findings/aws-config-typical-finding.json", 1, 0, 0},
+      {"aws-samples-securityhub-jira/imported_new_automated_standard_check.template", 1, 0, 0},
+      {"cloud-custodian-cwe/event-securityhub-iamkey-finding-action.json", 1, 0, 0},
+      {"aws-solutions-asr/afsbp-ec2.2.json", 1, 0, 0},
+      {"defectdojo/config_multiple_resources.json", 2, 0, 0},
+      {"defectdojo/guardduty.json", 4, 0, 0},
+      {"defectdojo/inspector_ec2_cve.json", 5, 0, 0},
+      {"defectdojo/missing_account_id.json", 0, 1, 3},
+      // Invalid JSON as AWS published it: U+2028 after commas, a missing comma, a stray "]}".
+      {"aws-docs-sample-control-findings/sample-control-finding-04.json.txt", 0, 1, 46},
+      {"aws-docs-sample-control-findings/sample-control-finding-07.json.txt", 0, 1, 38},
+      {"aws-docs-provider-findings/aws-health-typical-finding.json.txt", 0, 1, 44},
+  };
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT(c.file) {
+      Recorder r;
+      ReadStats stats;
+      AsffReader reader;
+      BOOST_REQUIRE(reader.read_file(reference(c.file), r, stats).ok());
+      BOOST_TEST(r.findings.size() == c.findings);
+      BOOST_TEST(r.errors.size() == c.malformed);
+      if (c.malformed) BOOST_TEST(r.errors[0].line == c.error_line);
+      for (const auto& f : r.findings) {
+        BOOST_TEST(!f.id.empty());
+        BOOST_TEST(f.account.size() == 12u);
+        BOOST_TEST(!f.severity.empty());
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_is_an_error_not_a_crash) {
+  Recorder r;
+  ReadStats stats;
+  AsffReader reader;
+  const Status s = reader.read_file("/nonexistent/day.ndjson", r, stats);
+  BOOST_TEST(!s.ok());
+  BOOST_TEST(s.message().find("/nonexistent/day.ndjson") != std::string::npos);
+}
+
+// The parallel reader must see exactly what one reader sees, with the same line numbers.
+BOOST_AUTO_TEST_CASE(parallel_reading_equals_sequential) {
+  std::string text;
+  std::size_t line = 0;
+  std::set<std::uint64_t> bad_lines;
+  while (text.size() < (40u << 20)) {
+    ++line;
+    if (line % 997 == 0) {
+      text += "{\"broken\": \n";
+      bad_lines.insert(line);
+    } else if (line % 1001 == 0) {
+      text += "\n";  // blank lines count as lines too
+    } else {
+      text += event({finding("id-" + std::to_string(line)), finding("x-" + std::to_string(line))}).dump() + "\n";
+    }
+  }
+  test::TempDir dir;
+  const auto path = dir.write("big.ndjson", text).string();
+  for (const unsigned threads : {1u, 2u, 3u, 7u}) {
+    BOOST_TEST_CONTEXT("threads " << threads) {
+      std::vector<std::unique_ptr<Recorder>> recorders;
+      for (unsigned i = 0; i < threads; ++i) recorders.push_back(std::make_unique<Recorder>());
+      ReadStats stats;
+      BOOST_REQUIRE(AsffReader::read_file_parallel(path, threads, [&](unsigned i) -> FindingHandler& {
+        return *recorders[i];
+      }, stats).ok());
+      std::set<std::string> ids;
+      std::size_t total = 0;
+      for (const auto& r : recorders) {
+        total += r->findings.size();
+        for (const auto& f : r->findings) ids.insert(f.id);
+      }
+      BOOST_TEST(total == ids.size());  // nothing read twice
+      BOOST_TEST(stats.findings == total);
+      BOOST_TEST(total == 2 * (line - bad_lines.size() - line / 1001));
+      std::set<std::uint64_t> reported;
+      for (const auto& e : recorders[0]->errors) reported.insert(e.line);
+      BOOST_TEST(reported == bad_lines, "malformed lines must keep their exact numbers");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

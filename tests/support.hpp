@@ -1,0 +1,149 @@
+// Helpers shared by the tests: temporary files, findings that own their text, a recording
+// RunContext and a way to run the real cspmd binary.
+#pragma once
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <sys/wait.h>
+
+#include <cspm/context.hpp>
+#include <cspm/finding.hpp>
+
+namespace cspm::test {
+
+namespace fs = std::filesystem;
+
+inline std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void write_file(const fs::path& p, const std::string& content) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << content;
+}
+
+/// A fresh directory under the system temp dir, removed with its contents.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / ("cspm-test-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  fs::path write(const std::string& name, const std::string& content) const {
+    write_file(path_ / name, content);
+    return path_ / name;
+  }
+
+ private:
+  fs::path path_;
+};
+
+/// Builds Findings whose views point into strings this object owns.
+class FindingFactory {
+ public:
+  std::string_view keep(std::string s) { return strings_.emplace_back(std::move(s)); }
+
+  /// A FAILED HIGH S3.1 finding in 111122223333 with one S3 bucket; adjust as needed.
+  Finding make(const std::string& id, Timestamp updated = 1'700'000'000'000) {
+    Finding f;
+    f.product_arn = keep("arn:aws:securityhub:eu-west-1::product/aws/securityhub");
+    f.id = keep(id);
+    f.account_id = keep("111122223333");
+    f.region = keep("eu-west-1");
+    f.type = keep("Software and Configuration Checks/Industry and Regulatory Standards");
+    f.control_id = keep("S3.1");
+    f.severity = keep("HIGH");
+    f.compliance_status = keep("FAILED");
+    f.workflow_status = keep("NEW");
+    f.record_state = keep("ACTIVE");
+    f.title = keep("S3 general purpose buckets should have block public access settings enabled");
+    f.description = keep("This control checks block public access.");
+    f.remediation_text = keep("See the documentation.");
+    f.remediation_url = keep("https://docs.aws.amazon.com/console/securityhub/S3.1/remediation");
+    f.resources.push_back({keep("AwsS3Bucket"), keep("arn:aws:s3:::bucket-" + id), keep("eu-west-1"), keep("aws")});
+    f.created_at = updated - 86'400'000;
+    f.updated_at = updated;
+    f.first_observed_at = f.created_at;
+    f.last_observed_at = updated;
+    return f;
+  }
+
+ private:
+  std::deque<std::string> strings_;
+};
+
+/// A RunContext that records what stages do.
+class RecordingContext final : public RunContext {
+ public:
+  explicit RecordingContext(Timestamp now = 1'700'000'000'000, std::string pipeline = "test-pipeline")
+      : now_(now), pipeline_(std::move(pipeline)) {}
+  std::string_view pipeline_id() const noexcept override { return pipeline_; }
+  std::string_view stage_id() const noexcept override { return "stage"; }
+  Timestamp now() const noexcept override { return now_; }
+  bool dry_run() const noexcept override { return true; }
+  void log(LogLevel, std::string_view message) override { logs.emplace_back(message); }
+  void count(std::string_view name, std::uint64_t n) override { counts[std::string{name}] += n; }
+  void retain(std::shared_ptr<const void> storage) override { kept.push_back(std::move(storage)); }
+  std::ostream& output() override { return out; }
+
+  std::vector<std::string> logs;
+  std::map<std::string, std::uint64_t> counts;
+  std::vector<std::shared_ptr<const void>> kept;
+  std::ostringstream out;
+
+ private:
+  Timestamp now_;
+  std::string pipeline_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs a shell command line; stdout and stderr are captured separately.
+inline CommandResult run_command(const std::string& command) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out", err = tmp.path() / "err";
+  // Grouped, so that a redirection inside `command` still applies to it.
+  const std::string full = "{ " + command + " ; } > '" + out.string() + "' 2> '" + err.string() + "' < /dev/null";
+  const int status = std::system(full.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+/// Runs the cspmd built with these tests, with the built plugins.
+inline CommandResult cspmd(const std::string& args) {
+  return run_command(std::string{"CSPM_PLUGIN_DIR='"} + CSPM_PLUGIN_DIR + "' '" + CSPMD_BINARY + "' " + args);
+}
+
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace cspm::test
