@@ -199,6 +199,18 @@ BOOST_AUTO_TEST_CASE(plan_does_not_depend_on_input_order_or_threads) {
   BOOST_TEST(a.out == b.out, "same plan, byte for byte, whatever the order of events");
 }
 
+BOOST_AUTO_TEST_CASE(stdin_and_gzip_give_the_same_plan_as_files) {
+  const std::string sample = kSource + "/pipelines/samples/security-hub-day.ndjson.gz";
+  const std::string args = "run " + q(kDaily) + " --dry-run --now 2026-11-27T08:00:00Z";
+  const auto from_file = test::cspmd(args + " --input " + q(sample));
+  const auto from_stdin = test::run_command("gzip -dc " + q(sample) + " | CSPM_PLUGIN_DIR='" + CSPM_PLUGIN_DIR + "' '" +
+                                            CSPMD_BINARY + "' " + args + " --input -");
+  BOOST_REQUIRE(from_file.exit_code == 0);
+  BOOST_REQUIRE_MESSAGE(from_stdin.exit_code == 0, from_stdin.err);
+  BOOST_TEST(!from_file.out.empty());
+  BOOST_TEST(from_file.out == from_stdin.out);
+}
+
 BOOST_AUTO_TEST_CASE(validate_reports_all_errors_and_exits_78) {
   const std::string dir = std::string{CSPM_TEST_DATA} + "/pipelines/invalid";
   const auto r = test::cspmd("validate --pipelines-dir " + q(dir));
