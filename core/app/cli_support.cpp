@@ -1,7 +1,45 @@
 // Shared CLI plumbing: plugin loading and diagnostic formatting.
 #include "cli_support.hpp"
 
+#include <iostream>
+
 namespace cspm::app {
+
+namespace po = boost::program_options;
+
+std::optional<int> parse_options(int argc, char** argv, const char* command,
+                                 const po::options_description& visible,
+                                 const po::options_description& hidden,
+                                 const po::positional_options_description& positional,
+                                 po::variables_map& vm) {
+  po::options_description all;
+  all.add(visible).add(hidden);
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "cspmd " << command << ": " << e.what() << "\n" << visible;
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << visible;
+    return kExitOk;
+  }
+  return std::nullopt;
+}
+
+bool parse_params(const std::vector<std::string>& raw,
+                  std::vector<std::pair<std::string, std::string>>& out, std::string& error) {
+  for (const auto& p : raw) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      error = "--param takes NAME=VALUE, got \"" + p + "\"";
+      return false;
+    }
+    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  }
+  return true;
+}
 
 void load_plugins(core::PluginHost& host, const std::filesystem::path& dir, std::ostream& err) {
   for (const auto& problem : host.load_directory(dir)) err << "warning: plugin refused: " << problem << '\n';

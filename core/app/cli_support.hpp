@@ -1,10 +1,13 @@
 // What the cspmd subcommands share: exit codes, plugin loading, diagnostics output.
 #pragma once
 #include <filesystem>
+#include <optional>
+#include <utility>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cspm/diagnostics.hpp>
@@ -20,6 +23,18 @@ enum ExitCode : int {
   kExitUsage = 2,     ///< bad command line
   kExitConfig = 78,   ///< EX_CONFIG: invalid pipeline or daemon configuration
 };
+
+/// Parses a subcommand's command line into `vm`. Returns an exit code when the command
+/// should stop here (--help: 0, a usage error: 2, after printing the usage), else nothing.
+std::optional<int> parse_options(int argc, char** argv, const char* command,
+                                 const boost::program_options::options_description& visible,
+                                 const boost::program_options::options_description& hidden,
+                                 const boost::program_options::positional_options_description& positional,
+                                 boost::program_options::variables_map& vm);
+
+/// Splits --param NAME=VALUE arguments; false (with `error` set) when one has no "=".
+bool parse_params(const std::vector<std::string>& raw,
+                  std::vector<std::pair<std::string, std::string>>& out, std::string& error);
 
 /// Loads the plugin directory and reports refused libraries on `err`.
 void load_plugins(core::PluginHost& host, const std::filesystem::path& dir, std::ostream& err);

@@ -39,17 +39,7 @@ int plugins_command(int argc, char** argv) {
   opts.add_options()("help,h", "show this help")("json", "machine-readable output")(
       "plugin-dir", po::value(&plugin_dir), "directory of plugin libraries");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "cspmd plugins: " << e.what() << "\n" << opts;
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << opts;
-    return kExitOk;
-  }
+  if (auto stop = parse_options(argc, argv, "plugins", opts, {}, {}, vm)) return *stop;
   core::PluginHost host;
   const auto dir = core::default_plugin_dir(plugin_dir);
   const auto problems = host.load_directory(dir);

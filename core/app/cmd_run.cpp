@@ -13,20 +13,6 @@ namespace {
 
 namespace po = boost::program_options;
 
-std::vector<std::pair<std::string, std::string>> parse_params(const std::vector<std::string>& raw,
-                                                              std::string& error) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& p : raw) {
-    const auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      error = "--param takes NAME=VALUE, got \"" + p + "\"";
-      return {};
-    }
-    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
-  }
-  return out;
-}
-
 void print_report(const core::RunReport& r, const std::string& pipeline, Timestamp now,
                   bool dry_run, std::ostream& err) {
   err << pipeline << ": " << (r.ok ? "ok" : "FAILED") << " in " << std::fixed
@@ -64,22 +50,10 @@ int run_command(int argc, char** argv) {
       ("plugin-dir", po::value(&plugin_dir), "directory of plugin libraries");
   po::options_description hidden;
   hidden.add_options()("pipeline", po::value(&pipeline));
-  po::options_description all;
-  all.add(opts).add(hidden);
   po::positional_options_description positional;
   positional.add("pipeline", 1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "cspmd run: " << e.what() << "\n" << opts;
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << opts;
-    return kExitOk;
-  }
+  if (auto stop = parse_options(argc, argv, "run", opts, hidden, positional, vm)) return *stop;
   if (pipeline.empty()) {
     std::cerr << "cspmd run: which pipeline? (a .toml file)\n" << opts;
     return kExitUsage;
@@ -94,9 +68,7 @@ int run_command(int argc, char** argv) {
     now = *parsed;
   }
   core::LoadOptions load;
-  std::string error;
-  load.params = parse_params(raw_params, error);
-  if (!error.empty()) {
+  if (std::string error; !parse_params(raw_params, load.params, error)) {
     std::cerr << "cspmd run: " << error << '\n';
     return kExitUsage;
   }

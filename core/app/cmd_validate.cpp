@@ -39,34 +39,18 @@ int validate_command(int argc, char** argv) {
       ("plugin-dir", po::value(&plugin_dir), "directory of plugin libraries");
   po::options_description hidden;
   hidden.add_options()("file", po::value(&files));
-  po::options_description all;
-  all.add(opts).add(hidden);
   po::positional_options_description positional;
   positional.add("file", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "cspmd validate: " << e.what() << "\n" << opts;
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << opts;
-    return kExitOk;
-  }
+  if (auto stop = parse_options(argc, argv, "validate", opts, hidden, positional, vm)) return *stop;
   if (format != "text" && format != "json") {
     std::cerr << "cspmd validate: --format is text or json\n";
     return kExitUsage;
   }
   core::LoadOptions load;
-  for (const auto& p : raw_params) {
-    const auto eq = p.find('=');
-    if (eq == std::string::npos) {
-      std::cerr << "cspmd validate: --param takes NAME=VALUE\n";
-      return kExitUsage;
-    }
-    load.params.emplace_back(p.substr(0, eq), p.substr(eq + 1));
+  if (std::string error; !parse_params(raw_params, load.params, error)) {
+    std::cerr << "cspmd validate: " << error << '\n';
+    return kExitUsage;
   }
   std::vector<std::filesystem::path> paths(files.begin(), files.end());
   if (paths.empty()) paths = pipeline_files(pipelines_dir);
