@@ -283,6 +283,8 @@ Status AsffReader::Impl::read_stream(detail::ByteSource& in, const std::string& 
   // Read enough to decide the container format.
   while (!eof && filled < 64 * 1024)
     if (auto s = fill(); !s) return s;
+  if (range.start == 0 && filled >= 3 && std::memcmp(buf.data(), "\xEF\xBB\xBF", 3) == 0)
+    begin = 3;  // a UTF-8 byte order mark, as Windows tools write them
 
   if (range.active && range.start > 0) {
     // The previous range owns the record this one starts in: skip to the next line.
@@ -295,13 +297,13 @@ Status AsffReader::Impl::read_stream(detail::ByteSource& in, const std::string& 
       if (eof) return Status::success();
       if (auto s = fill(); !s) return s;
     }
-  } else if (!looks_like_ndjson({buf.data(), filled})) {
+  } else if (!looks_like_ndjson({buf.data() + begin, filled - begin})) {
     while (!eof) {
       if (filled > kMaxDocument)
         return Status::failure(path + ": a single JSON document over 1 GiB; use NDJSON");
       if (auto s = fill(); !s) return s;
     }
-    if (filled > 0) document(buf.data(), filled, buf.size(), 1, 0);
+    if (filled > begin) document(buf.data() + begin, filled - begin, buf.size() - begin, 1, begin);
     return Status::success();
   }
 

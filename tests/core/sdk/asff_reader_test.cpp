@@ -98,6 +98,13 @@ BOOST_AUTO_TEST_CASE(ndjson_of_bare_findings_events_and_crlf) {
   BOOST_TEST(r.findings[1].position < r.findings[2].position);
 }
 
+BOOST_AUTO_TEST_CASE(byte_order_mark_is_skipped) {
+  BOOST_TEST(read("\xEF\xBB\xBF" + finding("a").dump() + "\n" + finding("b").dump() + "\n").findings.size() == 2u);
+  const auto pretty = read("\xEF\xBB\xBF" + json::array({finding("a")}).dump(2));
+  BOOST_TEST(pretty.findings.size() == 1u);
+  BOOST_TEST(pretty.errors.empty());
+}
+
 BOOST_AUTO_TEST_CASE(whole_file_documents) {
   BOOST_TEST(read(json::array({finding("a"), finding("b")}).dump(2)).findings.size() == 2u);
   BOOST_TEST(read(json{{"Findings", {finding("a"), finding("b")}}}.dump(2)).findings.size() == 2u);
