@@ -63,6 +63,9 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
   std::size_t pending_count = 0;
   Finding outer;
   std::string outer_problem, inner_problem;
+  // Problems found inside the document: reported only if the document is valid JSON (else
+  // the one JSON error stands for the whole record).
+  std::vector<std::pair<std::uint64_t, std::string>> pending_problems;
 
   // The document being parsed.
   od::document doc;
@@ -80,6 +83,9 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
     ++stats->malformed;
     handler->on_malformed({*source, line, std::move(reason)});
   }
+  void problem(const char* at, std::string reason) {
+    pending_problems.emplace_back(lines.at(at), std::move(reason));
+  }
 
   Finding& next_pending() {
     if (pending_count == pending.size()) {
@@ -93,7 +99,7 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
   // Queues the finding just parsed into pending[pending_count], or reports its problem.
   void accept(const char* start, const std::string& problem) {
     if (!problem.empty()) {
-      malformed(lines.at(start), problem);
+      this->problem(start, problem);
       return;
     }
     const char* stop = end;
@@ -110,7 +116,7 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
     od::json_type t;
     if (auto e = v.type().get(t)) return e;
     if (t != od::json_type::object) {
-      malformed(lines.at(start), "findings[]: expected an object");
+      problem(start, "findings[]: expected an object");
       return SUCCESS;
     }
     od::object obj;
@@ -124,7 +130,7 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
     od::json_type t;
     if (auto e = v.type().get(t)) return e;
     if (t != od::json_type::array) {
-      malformed(lines.at(v.raw_json_token().data()), "findings: expected an array");
+      problem(v.raw_json_token().data(), "findings: expected an array");
       return SUCCESS;
     }
     od::array arr;
@@ -139,18 +145,25 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
 
   error_code visit(std::string_view key, od::value& v) override {
     if (key != "detail") return findings_array(v);
+    const char* at = v.raw_json_token().data();
     od::json_type t;
     if (auto e = v.type().get(t)) return e;
-    if (t != od::json_type::object) return SUCCESS;
+    if (t != od::json_type::object) {
+      problem(at, "detail: expected an object");
+      return SUCCESS;
+    }
     od::object detail;
     if (auto e = v.get_object().get(detail)) return e;
+    bool found = false;
     for (auto field : detail) {
       std::string_view k;
       if (auto e = field.unescaped_key().get(k)) return e;
       if (k != "findings") continue;
+      found = true;
       od::value fv = field.value();
       if (auto e = findings_array(fv)) return e;
     }
+    if (!found) problem(at, "detail.findings: missing");
     return SUCCESS;
   }
 
@@ -162,7 +175,7 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
     od::json_type t;
     if (auto e = v.type().get(t)) return e;
     if (t != od::json_type::object) {
-      malformed(lines.at(start), "expected a JSON object (an event or a finding)");
+      problem(start, "expected a JSON object (an event or a finding)");
       return SUCCESS;
     }
     od::object obj;
@@ -178,12 +191,14 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
   void document(const char* data, std::size_t len, std::size_t capacity, std::uint64_t line,
                 std::uint64_t position) {
     pending_count = 0;
+    pending_problems.clear();
     base = data;
     base_position = position;
     lines.reset(data, line);
     end = data + len;
     const std::uint64_t records_before = stats->records;
     error_code e = parser.iterate(data, len, capacity).get(doc);
+    const bool iterated = !e;  // when stage 1 fails, `doc` holds nothing to ask
     od::json_type t{};
     if (!e) e = doc.type().get(t);
     if (!e && t == od::json_type::array) {
@@ -209,11 +224,12 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
     if (e) {
       if (stats->records == records_before) ++stats->records;
       std::uint64_t where = line;
-      if (const char* loc; !doc.current_location().get(loc) && loc >= data && loc <= end)
+      if (const char* loc; iterated && !doc.current_location().get(loc) && loc >= data && loc <= end)
         where = lines.at(loc);
       malformed(where, std::string{"invalid JSON: "} + simdjson::error_message(e));
       return;
     }
+    for (auto& [at, reason] : pending_problems) malformed(at, std::move(reason));
     for (std::size_t i = 0; i < pending_count; ++i) {
       ++stats->findings;
       handler->on_finding(pending[i], pending_raw[i], pending_position[i]);
@@ -243,9 +259,10 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
 
 namespace {
 // NDJSON unless the text is one (pretty-printed) document: that shows on line two, which
-// in NDJSON starts a new record with '{' or '[' at column 0, and in a pretty document is
-// an indented member or a closing bracket.
+// in NDJSON starts a new record at column 0, and in a pretty document is an indented member
+// or a closing bracket.
 bool looks_like_ndjson(std::string_view head) {
+  if (head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);  // UTF-8 byte order mark
   std::size_t i = 0;
   while (i < head.size() && is_space(head[i])) ++i;
   if (i == head.size()) return true;
@@ -256,7 +273,8 @@ bool looks_like_ndjson(std::string_view head) {
   std::size_t j = nl + 1;
   while (j < head.size() && (head[j] == '\n' || head[j] == '\r')) ++j;
   if (j == head.size()) return true;
-  return head[j] == first;
+  // After an object, any record may follow; after '[', an unindented pretty array has '{'.
+  return head[j] == '[' || (first == '{' && head[j] == '{');
 }
 }  // namespace
 
@@ -297,14 +315,41 @@ Status AsffReader::Impl::read_stream(detail::ByteSource& in, const std::string& 
       if (eof) return Status::success();
       if (auto s = fill(); !s) return s;
     }
-  } else if (!looks_like_ndjson({buf.data() + begin, filled - begin})) {
-    while (!eof) {
-      if (filled > kMaxDocument)
-        return Status::failure(path + ": a single JSON document over 1 GiB; use NDJSON");
+  } else if (!range.active) {
+    // A file that is one line is one document whatever its size (a compact JSON array or
+    // Findings document can be far over the per-record limit); look for a second line.
+    // Offsets are relative to `begin`: fill() shifts the buffer.
+    std::size_t first_nl = std::string_view::npos;
+    std::size_t searched = 0;  // bytes known to hold no newline
+    for (;;) {
+      if (const auto* nl = static_cast<const char*>(
+              std::memchr(buf.data() + begin + searched, '\n', filled - begin - searched))) {
+        first_nl = static_cast<std::size_t>(nl - buf.data()) - begin;
+        break;
+      }
+      searched = filled - begin;
+      if (eof || filled > kMaxDocument) break;
       if (auto s = fill(); !s) return s;
     }
-    if (filled > begin) document(buf.data() + begin, filled - begin, buf.size() - begin, 1, begin);
-    return Status::success();
+    const auto only_space_after_first_line = [&] {
+      return std::all_of(buf.data() + begin + first_nl, buf.data() + filled, is_space);
+    };
+    while (first_nl != std::string_view::npos && !eof && only_space_after_first_line() &&
+           filled <= kMaxDocument)
+      if (auto s = fill(); !s) return s;
+    const bool single_line =
+        first_nl == std::string_view::npos || (eof && only_space_after_first_line());
+    if (single_line || !looks_like_ndjson({buf.data() + begin, filled - begin})) {
+      while (!eof) {
+        if (filled > kMaxDocument)
+          return Status::failure(path + ": a single JSON document over 1 GiB; use NDJSON");
+        if (auto s = fill(); !s) return s;
+      }
+      if (filled > begin && !std::all_of(buf.data() + begin, buf.data() + filled, is_space))
+        document(buf.data() + begin, filled - begin, buf.size() - begin, 1, buffer_position + begin);
+      lines_read = 1;
+      return Status::success();
+    }
   }
 
   std::uint64_t line = 1;
@@ -401,7 +446,8 @@ bool splittable(const std::string& path, std::uint64_t& size) {
   head.resize(static_cast<std::size_t>(got));
   if (static_cast<unsigned char>(head[0]) == 0x1f && static_cast<unsigned char>(head[1]) == 0x8b)
     return false;
-  return looks_like_ndjson(head);
+  // Only line-structured text splits: a one-line compact array is a single document.
+  return head.find('\n') != std::string::npos && looks_like_ndjson(head);
 }
 
 }  // namespace

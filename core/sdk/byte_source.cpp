@@ -39,10 +39,11 @@ class GzipSource final : public ByteSource {
   long read(char* buffer, std::size_t n) override {
     const int want = static_cast<int>(std::min<std::size_t>(n, 1u << 30));
     const int got = gzread(file_, buffer, static_cast<unsigned>(want));
-    if (got < 0) {
-      int code = 0;
-      const char* message = gzerror(file_, &code);
-      error_ = message ? message : "gzip read error";
+    // A truncated or corrupt stream can end with 0 bytes and an error recorded: not an end.
+    int code = Z_OK;
+    const char* message = gzerror(file_, &code);
+    if (got < 0 || (got == 0 && code != Z_OK)) {
+      error_ = message && *message ? message : "gzip read error";
       return -1;
     }
     return got;
