@@ -1,8 +1,9 @@
 # cspm_add_plugin(): one plugin = an OBJECT library (for unit tests) + a MODULE .so (for Boost.DLL).
 #
 #   cspm_add_plugin(KIND sink NAME plan SOURCES plan_sink.cpp [DEPS lib...])
-# produces libcspm-sink-plan.so in ${CSPM_PLUGIN_OUTPUT_DIR} and the object library
-# cspm_plugin_sink_plan_obj that tests link directly.
+# produces libcspm-sink-plan.so in ${CSPM_PLUGIN_OUTPUT_DIR} from the object library
+# cspm_plugin_sink_plan_obj (a seam for unit tests of plugin internals; today's tests load
+# the .so itself).
 function(cspm_add_plugin)
   cmake_parse_arguments(P "" "KIND;NAME" "SOURCES;DEPS" ${ARGN})
   set(obj cspm_plugin_${P_KIND}_${P_NAME}_obj)

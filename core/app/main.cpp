@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "cspmd " << command << ": " << e.what() << '\n';
     return kExitFailure;
+  } catch (...) {
+    std::cerr << "cspmd " << command << ": unknown exception\n";
+    return kExitFailure;
   }
   std::cerr << "cspmd: unknown command \"" << command << "\". "
             << cspm::suggest(command, {"run", "validate", "plugins"}) << "\n\n"

@@ -5,11 +5,11 @@
 #include <sstream>
 
 namespace cspm::core {
-namespace {
-
 Location where(const toml::source_region& r, const std::string& file) {
   return {file, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
 }
+
+namespace {
 
 std::string trim(std::string_view s) {
   const auto b = s.find_first_not_of(" \t");
@@ -68,8 +68,7 @@ nlohmann::json toml_to_json(const toml::node& node) {
   }
 }
 
-void read_params(const toml::table& table, const std::string& file, Params& params,
-                 Diagnostics&) {
+void read_params(const toml::table& table, const std::string& file, Params& params) {
   for (auto&& [key, node] : table)
     params[std::string{key.str()}] = Param{toml_to_json(node), where(key.source(), file), false};
 }

@@ -23,8 +23,10 @@ struct Param {
 using Params = std::map<std::string, Param>;
 
 /// Reads [params] (any TOML values) into `params`.
-void read_params(const toml::table& table, const std::string& file, Params& params,
-                 Diagnostics& diags);
+void read_params(const toml::table& table, const std::string& file, Params& params);
+
+/// Where a TOML node or key starts, in `file`.
+Location where(const toml::source_region& region, const std::string& file);
 
 /// Applies `NAME=VALUE` overrides; the value is converted to the type of the declared
 /// parameter (lists split on commas). Unknown names are errors with a suggestion.

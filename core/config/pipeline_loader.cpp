@@ -11,10 +11,6 @@ namespace {
 const std::vector<std::string> kTopLevel{"pipeline", "params", "sources", "transforms", "sinks"};
 const std::vector<std::string> kPipelineKeys{"id", "description", "schedule"};
 
-Location where(const toml::source_region& r, const std::string& file) {
-  return {file, static_cast<int>(r.begin.line), static_cast<int>(r.begin.column)};
-}
-
 // Component ids: [a-z][a-z0-9_]* ("." is reserved for output ports); pipeline ids also
 // allow "-", as file names do.
 bool valid_id(std::string_view id, bool pipeline = false) {
@@ -46,7 +42,17 @@ class Loader {
               suggest(k, kTopLevel).empty() ? "Allowed: " + join(kTopLevel) : suggest(k, kTopLevel));
     }
     if (const auto* p = root["pipeline"].as_table()) pipeline_table(*p, spec);
-    if (const auto* p = root["params"].as_table()) read_params(*p, file_, params_, diags_);
+    if (!root["pipeline"]["id"]) {
+      // The id is part of every ticket fingerprint: renaming the file would re-file them all.
+      Diagnostic d = make_error("W003", "pipeline.id",
+                                "no [pipeline] id: tickets are keyed to the file name \"" + spec.id + "\"",
+                                "Set [pipeline] id = \"" + spec.id + "\" so that renaming the file changes nothing.");
+      d.level = Diagnostic::Level::warning;
+      d.file = file_;
+      d.line = d.column = 1;
+      diags_.push_back(std::move(d));
+    }
+    if (const auto* p = root["params"].as_table()) read_params(*p, file_, params_);
     apply_overrides(options.params, params_, diags_);
     for (const auto& [name, param] : params_) param_names_.push_back(name);
 
@@ -54,17 +60,32 @@ class Loader {
     components(root, "transforms", Role::transform, spec);
     components(root, "sinks", Role::sink, spec);
 
-    if (!options.inputs.empty())
-      for (auto& c : spec.components) {
-        if (c.role != Role::source) continue;
-        c.type = "file";
-        c.options = nlohmann::json{{"paths", options.inputs}};
-        c.option_locations.clear();
-        c.command_line_options = {"paths"};
-      }
+    if (!options.inputs.empty()) replace_source(spec, options.inputs);
   }
 
  private:
+  // --input: the pipeline's one source reads these files. A `file` source keeps its other
+  // options (threads, limits); any other source becomes a `file` source.
+  void replace_source(PipelineSpec& spec, const std::vector<std::string>& inputs) {
+    std::vector<ComponentSpec*> sources;
+    for (auto& c : spec.components)
+      if (c.role == Role::source) sources.push_back(&c);
+    if (sources.size() != 1) {
+      error("E014", "sources", {file_, 1, 1},
+            "--input replaces the pipeline's source, but it has " + std::to_string(sources.size()) +
+                " sources");
+      return;
+    }
+    ComponentSpec& c = *sources.front();
+    if (c.type != "file") {
+      c.type = "file";
+      c.options = nlohmann::json::object();
+      c.option_locations.clear();
+    }
+    c.options["paths"] = inputs;
+    c.command_line_options.insert("paths");
+  }
+
   void pipeline_table(const toml::table& t, PipelineSpec& spec) {
     for (auto&& [key, node] : t) {
       const std::string k{key.str()};

@@ -83,11 +83,17 @@ Validation validate_pipeline(const std::filesystem::path& file, const PluginHost
     if (factory) {
       Diagnostics option_diags;
       options = check_options(c, factory->schema(), p->spec.directory(), option_diags);
-      if (!has_errors(option_diags)) {
+      // An unresolved { param = … } is null and already reported; the plugin would only
+      // stumble over it.
+      const bool unresolved = std::any_of(c.options.begin(), c.options.end(),
+                                          [](const nlohmann::json& v) { return v.is_null(); });
+      if (!has_errors(option_diags) && !unresolved) {
         try {
           option_diags = factory->validate(options);
         } catch (const std::exception& e) {
           option_diags.push_back(make_error("E100", "", std::string{"plugin validate() threw: "} + e.what()));
+        } catch (...) {
+          option_diags.push_back(make_error("E100", "", "plugin validate() threw"));
         }
         for (auto& d : option_diags) locate_diagnostic(c, d);
       }

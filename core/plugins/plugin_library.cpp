@@ -21,10 +21,6 @@ class CollectingRegistrar final : public Registrar {
 
 }  // namespace
 
-PluginLibrary::~PluginLibrary() {
-  factories.clear();  // factory code lives in the library: destroy before unloading it
-}
-
 std::variant<std::unique_ptr<PluginLibrary>, std::string> load_plugin_library(
     const std::filesystem::path& path) {
   namespace dll = boost::dll;

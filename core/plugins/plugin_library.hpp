@@ -12,17 +12,15 @@
 
 namespace cspm::core {
 
-/// A loaded library and the factories it registered. The library outlives its factories:
-/// members are destroyed in reverse order, and libraries are never unloaded while stages
-/// created from them may exist (see PluginHost).
+/// A loaded library and the factories it registered. `library` is declared first so that it
+/// is destroyed last: factory code lives in it. The PluginHost that owns these outlives every
+/// stage created from them, so a library is unloaded only when cspmd is done with plugins.
 struct PluginLibrary {
+  std::shared_ptr<boost::dll::shared_library> library;
   std::filesystem::path path;
   std::string name;
   std::string version;
   std::vector<std::unique_ptr<Factory>> factories;
-  std::shared_ptr<boost::dll::shared_library> library;
-
-  ~PluginLibrary();
 };
 
 /// Loads `path`, checks cspm_abi_v1 against this build's kAbiVersion and fingerprint, then

@@ -55,6 +55,8 @@ std::variant<std::unique_ptr<PipelineRunner>, Diagnostics> PipelineRunner::creat
       created = pipeline->graph.nodes[i].factory->create(pipeline->options[i], env);
     } catch (const std::exception& e) {
       created = Diagnostics{make_error("E101", "", std::string{"could not create stage: "} + e.what())};
+    } catch (...) {
+      created = Diagnostics{make_error("E101", "", "could not create stage: unknown exception")};
     }
     if (auto* d = std::get_if<Diagnostics>(&created)) {
       for (auto& x : *d) {

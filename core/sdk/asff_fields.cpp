@@ -75,7 +75,8 @@ error_code severity(od::value& v, std::string_view& label, long long* normalized
       if (t == od::json_type::number) {
         double d;
         if (auto e = fv.get_double().get(d)) return e;
-        *normalized = static_cast<long long>(d);
+        // Out of range (or NaN) maps to "no score", never to an undefined cast.
+        if (d >= 0 && d <= 100) *normalized = static_cast<long long>(d);
       }
     }
   }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -295,7 +296,6 @@ Status AsffReader::Impl::read_stream(detail::ByteSource& in, const std::string& 
     if (got < 0) return Status::failure("cannot read " + path + ": " + in.error());
     if (got == 0) eof = true;
     filled += static_cast<std::size_t>(got);
-    stats->bytes += static_cast<std::size_t>(got);
     return Status::success();
   };
   // Read enough to decide the container format.
@@ -474,16 +474,25 @@ Status AsffReader::read_file_parallel(const std::string& path, unsigned threads,
     part.handler = std::make_unique<RangeHandler>(handler_for(i));
     Impl::Range range{true, size * i / threads, size * (i + 1) / threads};
     if (range.start > 0) --range.start;  // so a record starting exactly at the cut is ours
-    workers.emplace_back([&part, range, &path] {
-      Status status = Status::success();
-      auto in = detail::open_byte_source_at(path, range.start, status);
-      if (!in) {
-        part.status = status;
-        return;
+    const auto work = [&part, range, &path] {
+      try {  // nothing may escape a thread: it would terminate cspmd
+        Status status = Status::success();
+        auto in = detail::open_byte_source_at(path, range.start, status);
+        if (!in) {
+          part.status = status;
+          return;
+        }
+        part.impl->bind(path, *part.handler, part.stats);
+        part.status = part.impl->read_stream(*in, path, range);
+      } catch (const std::exception& e) {
+        part.status = Status::failure(path + ": " + e.what());
       }
-      part.impl->bind(path, *part.handler, part.stats);
-      part.status = part.impl->read_stream(*in, path, range);
-    });
+    };
+    try {
+      workers.emplace_back(work);
+    } catch (const std::system_error&) {
+      work();  // no thread to be had: read this part here
+    }
   }
   for (auto& w : workers) w.join();
 
@@ -492,7 +501,6 @@ Status AsffReader::read_file_parallel(const std::string& path, unsigned threads,
     stats.records += part.stats.records;
     stats.findings += part.stats.findings;
     stats.malformed += part.stats.malformed;
-    stats.bytes += part.stats.bytes;
     for (auto& e : part.handler->errors) {
       e.line += line_base;
       handler_for(0).on_malformed(e);
@@ -515,7 +523,6 @@ Status AsffReader::read_file(const std::string& path, FindingHandler& handler, R
 void AsffReader::read_document(std::string_view json, const std::string& source,
                                std::uint64_t line, FindingHandler& handler, ReadStats& stats) {
   const simdjson::padded_string padded(json);
-  stats.bytes += json.size();
   impl_->bind(source, handler, stats);
   impl_->document(padded.data(), padded.size(), padded.size() + kPadding, line, 0);
 }

@@ -63,6 +63,14 @@ std::string escape_jira_wiki(std::string_view text) {
     const char c = s[i];
     switch (c) {
       case '\\': out += "&#92;"; break;  // a backslash could escape our own markup
+      case ':':
+        // "scheme://" and "mailto:" become links in Jira even as plain text.
+        if (s.compare(i + 1, 2, "//") == 0 ||
+            (i >= 6 && (s.compare(i - 6, 6, "mailto") == 0 || s.compare(i - 6, 6, "MAILTO") == 0)))
+          out += "&#58;";
+        else
+          out += c;
+        break;
       case '|': out += "&#124;"; break;  // never a cell boundary, whatever the renderer
       case '{': case '}': case '[': case ']': case '!':
         out += '\\';

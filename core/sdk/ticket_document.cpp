@@ -13,17 +13,21 @@
 namespace cspm {
 namespace {
 
-constexpr std::size_t kSummaryChars = 255;  // Jira's summary limit, in characters
+constexpr std::size_t kSummaryChars = 255;  // Jira's summary limit, in UTF-16 code units
 
-// Cuts to `max` code points (Jira counts characters, not bytes), marking the cut with "…".
+// Cuts to `max` UTF-16 code units (Java strings: Jira counts an emoji as 2), marking the cut
+// with "…" (one unit).
 std::string clip_chars(const std::string& s, std::size_t max) {
-  std::size_t chars = 0, cut = 0;
-  for (std::size_t i = 0; i < s.size(); ++chars) {
-    if (chars == max - 1) cut = i;
+  std::size_t units = 0, cut = 0;
+  for (std::size_t i = 0; i < s.size();) {
     const auto b = static_cast<unsigned char>(s[i]);
-    i += b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : 4;
+    const std::size_t bytes = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : 4;
+    const std::size_t width = bytes == 4 ? 2 : 1;  // outside the BMP: a surrogate pair
+    if (units + width <= max - 1) cut = i + bytes;
+    units += width;
+    i += bytes;
   }
-  return chars <= max ? s : s.substr(0, cut) + "\xE2\x80\xA6";
+  return units <= max ? s : s.substr(0, cut) + "\xE2\x80\xA6";
 }
 
 std::string account_text(const GroupFacts& f) {

@@ -2,6 +2,7 @@
 #include <cspm/time.hpp>
 
 #include <cstdio>
+#include <limits>
 
 namespace cspm {
 namespace {
@@ -53,7 +54,7 @@ std::optional<Timestamp> parse_timestamp(std::string_view s) noexcept {
   } else if (s[pos] == '+' || s[pos] == '-') {
     int oh, om;
     const bool colon = pos + 3 < s.size() && s[pos + 3] == ':';
-    if (!digits(s, pos + 1, 2, oh) || !digits(s, pos + (colon ? 4 : 3), 2, om))
+    if (!digits(s, pos + 1, 2, oh) || !digits(s, pos + (colon ? 4 : 3), 2, om) || oh > 23 || om > 59)
       return std::nullopt;
     offset_minutes = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
     pos += colon ? 6 : 5;
@@ -114,6 +115,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) noex
       }
     }
     ++pos;
+    if (n > (std::numeric_limits<std::int64_t>::max() - total) / unit) return std::nullopt;
     total += n * unit;
   }
   return std::chrono::milliseconds{total};

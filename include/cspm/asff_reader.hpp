@@ -24,7 +24,6 @@ struct ReadStats {
   std::uint64_t records = 0;    ///< events / lines / array elements read
   std::uint64_t findings = 0;   ///< findings handed to the handler
   std::uint64_t malformed = 0;  ///< records or findings skipped with a RecordError
-  std::uint64_t bytes = 0;
 };
 
 /// Receives what the reader finds. The Finding's views and `raw` are valid only during the

@@ -6,7 +6,8 @@
 namespace cspm {
 
 /// Jira wiki markup: the result renders as the literal text, on one line, inside a table
-/// cell or a paragraph; it cannot open tables, links, mentions, macros, images or headings.
+/// cell or a paragraph; it cannot open tables, links (also bare URLs), mentions, macros,
+/// images or headings.
 std::string escape_jira_wiki(std::string_view text);
 
 /// CommonMark/GFM: literal text on one line, safe inside a table cell; no HTML, no links,

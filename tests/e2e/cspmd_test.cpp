@@ -178,8 +178,10 @@ BOOST_AUTO_TEST_CASE(real_aws_samples_match_the_reference_implementation) {
 BOOST_AUTO_TEST_CASE(plan_does_not_depend_on_input_order_or_threads) {
   test::TempDir dir;
   const std::string summary = (dir.path() / "summary.json").string();
-  const std::string file = generate(dir, "day.ndjson", "--events 5000 --accounts 6 --resources 25 --seed 7 "
+  // Over 16 MiB, so that the file source reads it with several threads.
+  const std::string file = generate(dir, "day.ndjson", "--events 7000 --accounts 6 --resources 25 --seed 7 "
                                                        "--end 2026-11-27T08:00:00Z --summary " + q(summary));
+  BOOST_REQUIRE(std::filesystem::file_size(file) > (16u << 20));
   auto lines = test::lines_of(test::read_file(file));
   std::mt19937 rng{1};
   std::shuffle(lines.begin(), lines.end(), rng);
@@ -197,6 +199,23 @@ BOOST_AUTO_TEST_CASE(plan_does_not_depend_on_input_order_or_threads) {
   BOOST_REQUIRE(b.exit_code == 0);
   BOOST_TEST(!a.out.empty());
   BOOST_TEST(a.out == b.out, "same plan, byte for byte, whatever the order of events");
+
+  // The same file read by one thread and by several.
+  for (const int threads : {1, 4}) {
+    std::string pipeline = test::read_file(kDaily);
+    const std::string from = "paths = { param = \"input\" }";
+    pipeline.replace(pipeline.find(from), from.size(), from + "\nthreads = " + std::to_string(threads));
+    const std::string owners = kSource + "/pipelines/tables/owners.toml";
+    const auto copy = dir.write("daily-" + std::to_string(threads) + ".toml", pipeline);
+    std::filesystem::create_directories(dir.path() / "tables");
+    std::filesystem::copy_file(owners, dir.path() / "tables/owners.toml",
+                               std::filesystem::copy_options::overwrite_existing);
+    std::string args = cspmd_args({file}, p);
+    args.replace(args.find(q(kDaily)), q(kDaily).size(), q(copy.string()));
+    const auto t = test::cspmd(args);
+    BOOST_REQUIRE_MESSAGE(t.exit_code == 0, t.err);
+    BOOST_TEST(t.out == a.out, "threads = " << threads);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(stdin_and_gzip_give_the_same_plan_as_files) {

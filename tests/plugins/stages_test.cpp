@@ -102,6 +102,16 @@ BOOST_AUTO_TEST_CASE(match_rejects_unknown_fields_with_a_path) {
   BOOST_TEST(d.hint == "Did you mean \"severity\"?");
 }
 
+BOOST_AUTO_TEST_CASE(match_warns_about_conditions_that_cannot_work) {
+  const auto* e = host().find("match");
+  BOOST_REQUIRE(e);
+  const auto diags = e->factory->validate({{"where", {{"account_id", {{"in", json::array()}}},
+                                                       {"region", {{"not_in", {"x"}}, {"or_missing", true}}}}}});
+  BOOST_REQUIRE(diags.size() == 2u);
+  BOOST_TEST((diags[0].level == Diagnostic::Level::warning && diags[0].code == "W010"));
+  BOOST_TEST((diags[1].level == Diagnostic::Level::warning && diags[1].code == "W011"));
+}
+
 BOOST_AUTO_TEST_CASE(group_by_fingerprints_ignore_input_order) {
   test::FindingFactory mk;
   std::vector<Finding> f;

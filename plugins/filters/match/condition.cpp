@@ -79,6 +79,15 @@ std::vector<Condition> parse_conditions(const Options& where, Diagnostics& diags
         }
       }
     }
+    const auto warn = [&](std::string code, std::string where, std::string message) {
+      Diagnostic d = make_error(std::move(code), std::move(where), std::move(message));
+      d.level = Diagnostic::Level::warning;
+      diags.push_back(std::move(d));
+    };
+    if (c.in && c.in->empty())  // e.g. --param accounts= : legal, but nothing will match
+      warn("W010", path, "\"" + name + "\" must be in an empty list: this filter keeps nothing");
+    if (c.or_missing && !c.in && !c.within)
+      warn("W011", path + ".or_missing", "or_missing only matters with in or within; ignored");
     const bool time = is_time_field(c.field);
     if (time && (c.in || !c.not_in.empty()))
       diags.push_back(make_error("E007", path, "\"" + name + "\" is a time: use within = \"24h\""));

@@ -45,7 +45,7 @@ class MatchFilterFactory final : public FactoryBase<StageKind::filter> {
   }
 
   CreateResult create(const Options& o, const StageEnv&) const override {
-    Diagnostics diags;
+    Diagnostics diags;  // warnings were shown by validate()
     auto conditions = parse_conditions(o.at("where"), diags);
     if (has_errors(diags)) return diags;
     return std::make_unique<MatchFilter>(std::move(conditions));

@@ -97,8 +97,11 @@ class FileSourceFactory final : public FactoryBase<StageKind::source> {
 
   Diagnostics validate(const Options& o) const override {
     if (o.at("paths").empty()) return {make_error("E008", "paths", "needs at least one file")};
-    if (o.at("max_record_bytes").get<long long>() < 1024)
-      return {make_error("E007", "max_record_bytes", "must be at least 1024")};
+    const long long max_record = o.at("max_record_bytes").get<long long>();
+    if (max_record < 1024 || max_record > (256LL << 20))
+      return {make_error("E007", "max_record_bytes", "must be between 1024 and 268435456 (256 MiB)")};
+    const long long threads = o.at("threads").get<long long>();
+    if (threads < 0 || threads > 64) return {make_error("E007", "threads", "must be between 0 and 64")};
     return {};
   }
 

@@ -70,6 +70,17 @@ BOOST_AUTO_TEST_CASE(typos_come_with_suggestions) {
   BOOST_TEST(hints["E006"].find("Allowed: level, max_items") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_pipeline_without_id_is_warned_about) {
+  test::TempDir dir;
+  const auto file = dir.write("p.toml", "[sources.in]\ntype = \"file\"\npaths = [\"x\"]\n"
+                                        "[sinks.out]\ntype = \"log\"\ninputs = [\"in\"]\n");
+  const auto v = validate_pipeline(file, plugins());
+  BOOST_TEST(v.pipeline != nullptr);  // a warning, not an error
+  BOOST_REQUIRE(v.diagnostics.size() == 1u);
+  BOOST_TEST(v.diagnostics[0].code == "W003");
+  BOOST_TEST(v.pipeline->spec.id == "p");
+}
+
 BOOST_AUTO_TEST_CASE(the_daily_pipeline_is_clean) {
   const auto v = validate_pipeline(kDaily, plugins());
   BOOST_TEST(v.diagnostics.empty());
@@ -103,7 +114,7 @@ BOOST_AUTO_TEST_CASE(bad_overrides_are_configuration_errors) {
   BOOST_TEST(v.diagnostics[0].hint == "Did you mean \"accounts\"?");
 
   test::TempDir dir;
-  const auto file = dir.write("p.toml", "[params]\nn = 3\n[sources.in]\ntype = \"file\"\npaths = [\"x\"]\n"
+  const auto file = dir.write("p.toml", "[pipeline]\nid = \"p\"\n[params]\nn = 3\n[sources.in]\ntype = \"file\"\npaths = [\"x\"]\n"
                                         "report_limit = { param = \"n\" }\n[sinks.out]\ntype = \"log\"\ninputs = [\"in\"]\n");
   load.params = {{"n", "three"}};
   v = validate_pipeline(file, plugins(), load);
@@ -143,6 +154,35 @@ BOOST_AUTO_TEST_CASE(input_override_replaces_sources) {
   BOOST_TEST((c.role == Role::source));
   BOOST_TEST(c.type == "file");
   BOOST_TEST(v.pipeline->options[0].at("paths") == nlohmann::json({"/data/a.ndjson", "-"}));
+}
+
+BOOST_AUTO_TEST_CASE(input_keeps_file_source_options_and_needs_one_source) {
+  test::TempDir dir;
+  const auto one = dir.write("one.toml", "[pipeline]\nid = \"one\"\n[sources.in]\ntype = \"file\"\npaths = [\"x\"]\nthreads = 3\n"
+                                         "[sinks.out]\ntype = \"log\"\ninputs = [\"in\"]\n");
+  LoadOptions load;
+  load.inputs = {"/data/a.ndjson"};
+  auto v = validate_pipeline(one, plugins(), load);
+  BOOST_REQUIRE(v.pipeline);
+  BOOST_TEST(v.pipeline->options[0].at("threads") == 3);
+  BOOST_TEST(v.pipeline->options[0].at("paths") == nlohmann::json({"/data/a.ndjson"}));
+
+  const auto two = dir.write("two.toml", "[pipeline]\nid = \"two\"\n[sources.a]\ntype = \"file\"\npaths = [\"x\"]\n[sources.b]\ntype = \"file\"\n"
+                                         "paths = [\"y\"]\n[sinks.out]\ntype = \"log\"\ninputs = [\"a\", \"b\"]\n");
+  v = validate_pipeline(two, plugins(), load);
+  BOOST_TEST(!v.pipeline);
+  BOOST_REQUIRE(!v.diagnostics.empty());
+  BOOST_TEST(v.diagnostics[0].code == "E014");
+}
+
+BOOST_AUTO_TEST_CASE(an_unknown_param_is_reported_once) {
+  test::TempDir dir;
+  const auto file = dir.write("p.toml", "[pipeline]\nid = \"p\"\n[params]\ninput = [\"x\"]\n[sources.in]\ntype = \"file\"\n"
+                                        "paths = { param = \"inptu\" }\n[sinks.out]\ntype = \"log\"\ninputs = [\"in\"]\n");
+  const auto v = validate_pipeline(file, plugins());
+  BOOST_REQUIRE(v.diagnostics.size() == 1u);
+  BOOST_TEST(v.diagnostics[0].code == "E032");
+  BOOST_TEST(v.diagnostics[0].hint == "Did you mean \"input\"?");
 }
 
 BOOST_AUTO_TEST_CASE(secrets_must_be_references) {

@@ -43,7 +43,9 @@ BOOST_AUTO_TEST_CASE(fan_in_merges_types) {
   BOOST_REQUIRE(host.load_directory(CSPM_PLUGIN_DIR).empty());
   test::TempDir dir;
   // A log sink accepts anything: findings and metrics may meet there.
-  const auto file = dir.write("p.toml", R"([sources.in]
+  const auto file = dir.write("p.toml", R"([pipeline]
+id = "p"
+[sources.in]
 type = "file"
 paths = ["x"]
 [transforms.n]

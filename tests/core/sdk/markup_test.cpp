@@ -23,6 +23,13 @@ BOOST_AUTO_TEST_CASE(jira_wiki_cannot_open_structure) {
   BOOST_TEST(out.find("&#124;") != std::string::npos);       // the pipe is still shown
 }
 
+BOOST_AUTO_TEST_CASE(jira_wiki_bare_links_are_not_clickable) {
+  const std::string out = escape_jira_wiki("see https://evil.example/login or mailto:x@evil.example or ftp://f");
+  BOOST_TEST(out.find("://") == std::string::npos);
+  BOOST_TEST(out.find("mailto:") == std::string::npos);
+  BOOST_TEST(out.find("https&#58;//evil.example/login") != std::string::npos);  // still readable
+}
+
 BOOST_AUTO_TEST_CASE(jira_wiki_keeps_plain_identifiers_readable) {
   BOOST_TEST(escape_jira_wiki("arn:aws:s3:::s3bucket-9175-6") == "arn:aws:s3:::s3bucket-9175-6");
   BOOST_TEST(escape_jira_wiki("EC2.13") == "EC2.13");

@@ -10,9 +10,13 @@ using namespace cspm;
 
 namespace {
 
-std::size_t characters(const std::string& s) {
+// What Jira counts: UTF-16 code units (a character outside the BMP is two).
+std::size_t utf16_units(const std::string& s) {
   std::size_t n = 0;
-  for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  for (const char c : s) {
+    const auto b = static_cast<unsigned char>(c);
+    if ((b & 0xC0) != 0x80) n += b >= 0xF0 ? 2 : 1;
+  }
   return n;
 }
 
@@ -58,9 +62,16 @@ BOOST_AUTO_TEST_CASE(summary_fits_jira_even_for_hostile_titles) {
   g.key = {{"control_id", "S3.1"}, {"account_id", "111122223333"}};
   g.members = {&f};
   const TicketDocument doc = make_ticket_document(g);
-  BOOST_TEST(characters(doc.summary) <= 255u);
+  BOOST_TEST(utf16_units(doc.summary) <= 255u);
   BOOST_TEST(doc.summary.find('\n') == std::string::npos);
   BOOST_TEST(doc.summary.substr(doc.summary.size() - 3) == "\xE2\x80\xA6");  // marked as cut
+
+  std::string emoji;
+  for (int i = 0; i < 200; ++i) emoji += "\xF0\x9F\x94\xA5";  // 200 × U+1F525, 2 units each
+  f.title = make.keep(emoji);
+  const TicketDocument doc2 = make_ticket_document(g);
+  BOOST_TEST(utf16_units(doc2.summary) <= 255u);
+  BOOST_TEST(utf16_units(doc2.summary) >= 250u);  // cut, not emptied
 }
 
 BOOST_AUTO_TEST_CASE(resource_list_is_capped_and_says_so) {

@@ -21,7 +21,8 @@ BOOST_AUTO_TEST_CASE(parses_asff_forms) {
 BOOST_AUTO_TEST_CASE(rejects_what_is_not_a_zoned_time) {
   for (const char* bad : {"", "2026-11-26", "2026-11-26T08:00:43", "2026-13-01T00:00:00Z",
                           "2026-02-30T00:00:00Z", "2026-11-26T25:00:00Z", "2026-11-26T08:00:43.Z",
-                          "2026-11-26T08:00:43Zjunk", "yesterday"})
+                          "2026-11-26T08:00:43Zjunk", "2026-11-26T08:00:43+24:00",
+                          "2026-11-26T08:00:43+01:60", "yesterday"})
     BOOST_TEST(!parse_timestamp(bad).has_value(), bad);
 }
 
@@ -40,6 +41,9 @@ BOOST_AUTO_TEST_CASE(durations) {
   BOOST_TEST(!parse_duration("24").has_value());
   BOOST_TEST(!parse_duration("h").has_value());
   BOOST_TEST(!parse_duration("3x").has_value());
+  std::string huge;
+  for (int i = 0; i < 16; ++i) huge += "999999999w";  // 16 × 6.05e17 ms > int64
+  BOOST_TEST(!parse_duration(huge).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
