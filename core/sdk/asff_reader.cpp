@@ -7,14 +7,11 @@
 #include <thread>
 #include <vector>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <simdjson.h>
 
 #include "asff_fields.hpp"
 #include "byte_source.hpp"
+#include "record_framer.hpp"
 
 namespace cspm {
 namespace {
@@ -23,11 +20,7 @@ namespace od = simdjson::ondemand;
 using simdjson::error_code;
 using simdjson::SUCCESS;
 
-constexpr std::size_t kChunk = 4u << 20;
 constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
-constexpr std::size_t kMaxDocument = 1u << 30;
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // Counts lines up to a position, moving forward only.
 class LineCounter {
@@ -51,7 +44,7 @@ class LineCounter {
 
 }  // namespace
 
-struct AsffReader::Impl final : detail::ContainerVisitor {
+struct AsffReader::Impl final : detail::ContainerVisitor, detail::RecordSink {
   od::parser parser;
   detail::AsffFieldParser fields;
   std::size_t max_record;
@@ -243,172 +236,18 @@ struct AsffReader::Impl final : detail::ContainerVisitor {
     stats = &s;
   }
 
-  /// Reads records. A range reader (`range` set) starts after the first newline at or
-  /// after `range.start` (unless that is 0) and stops before the first record that starts
-  /// at or after `range.end`; `lines_read` tells how many lines it covered.
-  struct Range {
-    bool active = false;
-    std::uint64_t start = 0;
-    std::uint64_t end = 0;
-  };
-  Status read_stream(detail::ByteSource& in, const std::string& path, Range range);
-  Status read_stream(detail::ByteSource& in, const std::string& path) {
-    return read_stream(in, path, Range{false, 0, 0});
+  // RecordSink: the framer's records.
+  void record_text(const char* data, std::size_t len, std::size_t capacity, std::uint64_t line,
+                   std::uint64_t position) override {
+    document(data, len, capacity, line, position);
   }
-  std::uint64_t lines_read = 0;
+  void oversized(std::uint64_t line, std::uint64_t bytes) override {
+    ++stats->records;
+    malformed(line, "record exceeds " + std::to_string(max_record) + " bytes (" + std::to_string(bytes) + ")");
+  }
 };
 
-namespace {
-// NDJSON unless the text is one (pretty-printed) document: that shows on line two, which
-// in NDJSON starts a new record at column 0, and in a pretty document is an indented member
-// or a closing bracket.
-bool looks_like_ndjson(std::string_view head) {
-  if (head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);  // UTF-8 byte order mark
-  std::size_t i = 0;
-  while (i < head.size() && is_space(head[i])) ++i;
-  if (i == head.size()) return true;
-  const char first = head[i];
-  if (first != '{' && first != '[') return true;
-  const std::size_t nl = head.find('\n', i);
-  if (nl == std::string_view::npos) return true;  // one line: either reading is the same
-  std::size_t j = nl + 1;
-  while (j < head.size() && (head[j] == '\n' || head[j] == '\r')) ++j;
-  if (j == head.size()) return true;
-  // After an object, any record may follow; after '[', an unindented pretty array has '{'.
-  return head[j] == '[' || (first == '{' && head[j] == '{');
-}
-}  // namespace
 
-Status AsffReader::Impl::read_stream(detail::ByteSource& in, const std::string& path, Range range) {
-  std::vector<char> buf(kChunk + kPadding);
-  std::size_t begin = 0, filled = 0;
-  std::uint64_t buffer_position = range.start;  // file offset of buf[0]
-  bool eof = false;
-  const auto fill = [&]() -> Status {
-    if (begin > 0) {
-      std::memmove(buf.data(), buf.data() + begin, filled - begin);
-      filled -= begin;
-      buffer_position += begin;
-      begin = 0;
-    }
-    if (buf.size() - kPadding - filled < kChunk / 2) buf.resize(buf.size() + kChunk);
-    const long got = in.read(buf.data() + filled, buf.size() - kPadding - filled);
-    if (got < 0) return Status::failure("cannot read " + path + ": " + in.error());
-    if (got == 0) eof = true;
-    filled += static_cast<std::size_t>(got);
-    return Status::success();
-  };
-  // Read enough to decide the container format.
-  while (!eof && filled < 64 * 1024)
-    if (auto s = fill(); !s) return s;
-  if (range.start == 0 && filled >= 3 && std::memcmp(buf.data(), "\xEF\xBB\xBF", 3) == 0)
-    begin = 3;  // a UTF-8 byte order mark, as Windows tools write them
-
-  if (range.active && range.start > 0) {
-    // The previous range owns the record this one starts in: skip to the next line.
-    for (;;) {
-      if (auto* nl = static_cast<char*>(std::memchr(buf.data() + begin, '\n', filled - begin))) {
-        begin = static_cast<std::size_t>(nl - buf.data()) + 1;
-        break;
-      }
-      begin = filled;
-      if (eof) return Status::success();
-      if (auto s = fill(); !s) return s;
-    }
-  } else if (!range.active) {
-    // A file that is one line is one document whatever its size (a compact JSON array or
-    // Findings document can be far over the per-record limit); look for a second line.
-    // Offsets are relative to `begin`: fill() shifts the buffer.
-    std::size_t first_nl = std::string_view::npos;
-    std::size_t searched = 0;  // bytes known to hold no newline
-    for (;;) {
-      if (const auto* nl = static_cast<const char*>(
-              std::memchr(buf.data() + begin + searched, '\n', filled - begin - searched))) {
-        first_nl = static_cast<std::size_t>(nl - buf.data()) - begin;
-        break;
-      }
-      searched = filled - begin;
-      if (eof || filled > kMaxDocument) break;
-      if (auto s = fill(); !s) return s;
-    }
-    const auto only_space_after_first_line = [&] {
-      return std::all_of(buf.data() + begin + first_nl, buf.data() + filled, is_space);
-    };
-    while (first_nl != std::string_view::npos && !eof && only_space_after_first_line() &&
-           filled <= kMaxDocument)
-      if (auto s = fill(); !s) return s;
-    const bool single_line =
-        first_nl == std::string_view::npos || (eof && only_space_after_first_line());
-    if (single_line || !looks_like_ndjson({buf.data() + begin, filled - begin})) {
-      while (!eof) {
-        if (filled > kMaxDocument)
-          return Status::failure(path + ": a single JSON document over 1 GiB; use NDJSON");
-        if (auto s = fill(); !s) return s;
-      }
-      if (filled > begin && !std::all_of(buf.data() + begin, buf.data() + filled, is_space))
-        document(buf.data() + begin, filled - begin, buf.size() - begin, 1, buffer_position + begin);
-      lines_read = 1;
-      return Status::success();
-    }
-  }
-
-  std::uint64_t line = 1;
-  bool skipping = false;  // inside an oversized record, discarding up to its newline
-  std::uint64_t skipped_line = 0;
-  std::size_t skipped_bytes = 0;
-  std::size_t scan = 0;  // bytes before this offset (from begin) hold no newline
-  for (;;) {
-    char* base = buf.data() + begin;
-    const std::size_t avail = filled - begin;
-    const std::uint64_t position = buffer_position + begin;
-    if (range.active && position >= range.end && !skipping) return Status::success();
-    auto* nl = static_cast<char*>(std::memchr(base + scan, '\n', avail - scan));
-    if (!nl) {
-      if (eof) {
-        if (skipping) {
-          ++stats->records;
-          malformed(skipped_line, "record exceeds " + std::to_string(max_record) + " bytes (" +
-                                      std::to_string(skipped_bytes + avail) + ")");
-        } else if (avail > 0 && !std::all_of(base, base + avail, is_space)) {
-          document(base, avail, buf.size() - begin, line, position);
-        }
-        lines_read = line;
-        return Status::success();
-      }
-      if (skipping || avail > max_record) {
-        if (!skipping) {
-          skipping = true;
-          skipped_line = line;
-          skipped_bytes = 0;
-        }
-        skipped_bytes += avail;
-        begin = filled;
-        scan = 0;
-      } else {
-        scan = avail;
-      }
-      if (auto s = fill(); !s) return s;
-      continue;
-    }
-    const std::size_t len = static_cast<std::size_t>(nl - base);
-    if (skipping) {
-      ++stats->records;
-      malformed(skipped_line, "record exceeds " + std::to_string(max_record) + " bytes (" +
-                                  std::to_string(skipped_bytes + len) + ")");
-      skipping = false;
-    } else if (len > max_record) {
-      ++stats->records;
-      malformed(line, "record exceeds " + std::to_string(max_record) + " bytes (" +
-                          std::to_string(len) + ")");
-    } else if (!std::all_of(base, nl, is_space)) {
-      document(base, len, buf.size() - begin, line, position);
-    }
-    lines_read = line;
-    ++line;
-    begin += len + 1;
-    scan = 0;
-  }
-}
 
 AsffReader::AsffReader(std::size_t max_record_bytes)
     : impl_(std::make_unique<Impl>(max_record_bytes)) {}
@@ -431,24 +270,6 @@ class RangeHandler final : public FindingHandler {
   FindingHandler& target_;
 };
 
-// Plain NDJSON worth splitting: a regular file, not gzip, not one big JSON document.
-bool splittable(const std::string& path, std::uint64_t& size) {
-  struct stat st {};
-  if (path == "-" || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  size = static_cast<std::uint64_t>(st.st_size);
-  if (size < (16u << 20)) return false;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  std::string head(64 * 1024, '\0');
-  const ssize_t got = ::pread(fd, head.data(), head.size(), 0);
-  ::close(fd);
-  if (got < 2) return false;
-  head.resize(static_cast<std::size_t>(got));
-  if (static_cast<unsigned char>(head[0]) == 0x1f && static_cast<unsigned char>(head[1]) == 0x8b)
-    return false;
-  // Only line-structured text splits: a one-line compact array is a single document.
-  return head.find('\n') != std::string::npos && looks_like_ndjson(head);
-}
 
 }  // namespace
 
@@ -456,7 +277,7 @@ Status AsffReader::read_file_parallel(const std::string& path, unsigned threads,
                                       const std::function<FindingHandler&(unsigned)>& handler_for,
                                       ReadStats& stats, std::size_t max_record_bytes) {
   std::uint64_t size = 0;
-  if (threads < 2 || !splittable(path, size)) {
+  if (threads < 2 || !detail::splittable(path, size)) {
     AsffReader reader{max_record_bytes};
     return reader.read_file(path, handler_for(0), stats);
   }
@@ -465,6 +286,7 @@ Status AsffReader::read_file_parallel(const std::string& path, unsigned threads,
     std::unique_ptr<RangeHandler> handler;
     ReadStats stats;
     Status status = Status::success();
+    std::uint64_t lines_read = 0;
   };
   std::vector<Part> parts(threads);
   std::vector<std::thread> workers;
@@ -472,7 +294,7 @@ Status AsffReader::read_file_parallel(const std::string& path, unsigned threads,
     Part& part = parts[i];
     part.impl = std::make_unique<Impl>(max_record_bytes);
     part.handler = std::make_unique<RangeHandler>(handler_for(i));
-    Impl::Range range{true, size * i / threads, size * (i + 1) / threads};
+    detail::LineRange range{true, size * i / threads, size * (i + 1) / threads};
     if (range.start > 0) --range.start;  // so a record starting exactly at the cut is ours
     const auto work = [&part, range, &path] {
       try {  // nothing may escape a thread: it would terminate cspmd
@@ -483,7 +305,8 @@ Status AsffReader::read_file_parallel(const std::string& path, unsigned threads,
           return;
         }
         part.impl->bind(path, *part.handler, part.stats);
-        part.status = part.impl->read_stream(*in, path, range);
+        part.status = detail::frame_records(*in, path, range, part.impl->max_record, *part.impl,
+                                            part.lines_read);
       } catch (const std::exception& e) {
         part.status = Status::failure(path + ": " + e.what());
       }
@@ -505,7 +328,7 @@ Status AsffReader::read_file_parallel(const std::string& path, unsigned threads,
       e.line += line_base;
       handler_for(0).on_malformed(e);
     }
-    line_base += part.impl->lines_read;
+    line_base += part.lines_read;
   }
   for (auto& part : parts)
     if (!part.status) return part.status;
@@ -517,7 +340,8 @@ Status AsffReader::read_file(const std::string& path, FindingHandler& handler, R
   auto in = detail::open_byte_source(path, status);
   if (!in) return status;
   impl_->bind(path, handler, stats);
-  return impl_->read_stream(*in, path);
+  std::uint64_t lines = 0;
+  return detail::frame_records(*in, path, detail::LineRange{}, impl_->max_record, *impl_, lines);
 }
 
 void AsffReader::read_document(std::string_view json, const std::string& source,
