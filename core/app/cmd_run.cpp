@@ -43,7 +43,7 @@ int run_command(int argc, char** argv) {
   std::vector<std::string> inputs, raw_params;
   opts.add_options()
       ("help,h", "show this help")
-      ("input,i", po::value(&inputs)->multitoken(), "read findings from these files instead of the pipeline's sources (\"-\" = stdin)")
+      ("input,i", po::value(&inputs)->multitoken(), "read findings from these files with the pipeline's one source (\"-\" = stdin)")
       ("now", po::value(&now_text), "the run's \"now\" (ISO 8601), for windows like \"24h\"; default: the clock")
       ("dry-run", "only print what would be done (plan records); no tracker is touched")
       ("param,p", po::value(&raw_params)->multitoken(), "override a [params] value: NAME=VALUE (lists comma separated)")
