@@ -2,7 +2,6 @@
 #include <cspm/asff_reader.hpp>
 
 #include <algorithm>
-#include <cstring>
 #include <system_error>
 #include <thread>
 #include <vector>

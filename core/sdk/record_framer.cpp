@@ -130,7 +130,6 @@ Status frame_records(ByteSource& in, const std::string& path, LineRange range,
       }
       if (filled > begin && !std::all_of(buf.data() + begin, buf.data() + filled, is_space))
         sink.record_text(buf.data() + begin, filled - begin, buf.size() - begin, 1, buffer_position + begin);
-      lines_read = 1;
       return Status::success();
     }
   }
