@@ -4,8 +4,10 @@
 #include <cstring>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <mutex>
+
+#define XXH_INLINE_ALL  // the short-string paths inline; hashing is on every upsert
+#include <xxhash.h>
 
 namespace cspm {
 namespace {
@@ -49,12 +51,20 @@ class FlatTable {
   std::size_t size_ = 0;
 };
 
-// Hash values are never 0, so 0 marks an empty slot.
-std::uint64_t hash_of(std::string_view s) noexcept { return std::hash<std::string_view>{}(s) | 1; }
+// Hash values are never 0, so 0 marks an empty slot. The marker is the top bit: slots are
+// picked by the low bits, and forcing one of those would leave half the slots unused.
+std::uint64_t hash_of(std::string_view s) noexcept {
+  return XXH3_64bits(s.data(), s.size()) | (std::uint64_t{1} << 63);
+}
 
-// Append-only storage for interned strings; blocks never move, so views stay valid.
+// Append-only string storage; blocks never move, so views stay valid. intern() stores each
+// distinct text once, for text that repeats across findings (accounts, titles, descriptions);
+// store() just copies, for text that is mostly unique (ids): interning those would only grow
+// the lookup set until every probe misses the cache.
 class StringPool {
  public:
+  std::string_view store(std::string_view s) { return s.empty() ? std::string_view{} : copy(s); }
+
   std::string_view intern(std::string_view s) {
     if (s.empty()) return {};
     const std::uint64_t h = hash_of(s);
@@ -96,10 +106,44 @@ class StringPool {
   std::size_t used_ = 0;
 };
 
-// Identity slot: the finding's row; the hash covers the Id (the ProductArn rarely differs
-// between findings with the same Id, and equality checks both).
+// 128 bits of the identity (ProductArn, Id). The table compares identities by this hash
+// alone: a lookup then reads one slot instead of chasing the stored strings, which cost a
+// cache miss each. Two identities collide with probability ~2^-128 per pair, far below the
+// chance of a memory error; the ticket fingerprints rely on the same margin.
+struct IdentityHash {
+  std::uint64_t low, high;
+};
+
+IdentityHash identity_hash(const Finding& f) noexcept {
+  const XXH128_hash_t h =
+      XXH3_128bits_withSeed(f.id.data(), f.id.size(), XXH3_64bits(f.product_arn.data(), f.product_arn.size()));
+  return {h.low64 | (std::uint64_t{1} << 63), h.high64};
+}
+
+// Everything of a finding but its identity and timestamps. Re-evaluations of a finding
+// usually change only timestamps; equal content hashes then spare comparing each stored
+// string, which would read memory that left the cache long ago. Hashed by the reader thread
+// while the finding is still in its cache, before the shard lock is taken.
+std::uint64_t content_hash(const Finding& f) noexcept {
+  std::uint64_t h = 0;
+  const auto mix = [&h](std::string_view s) { h = XXH3_64bits_withSeed(s.data(), s.size(), h + s.size()); };
+  for (std::string_view s : {f.account_id, f.account_name, f.region, f.type, f.generator_id,
+                             f.control_id, f.product_name, f.severity, f.compliance_status,
+                             f.workflow_status, f.record_state, f.title, f.description,
+                             f.remediation_text, f.remediation_url, f.source_url})
+    mix(s);
+  for (const Resource& r : f.resources)
+    for (std::string_view s : {r.type, r.id, r.region, r.partition}) mix(s);
+  return h ^ f.resources.size();
+}
+
+// One stored finding: what deciding "is this newer?" needs, in one cache line.
 struct RowSlot {
-  std::uint64_t hash = 0;
+  std::uint64_t hash = 0;        // IdentityHash::low; 0 when empty
+  std::uint64_t check = 0;       // IdentityHash::high
+  Timestamp updated_at = 0;
+  std::uint64_t sequence = 0;
+  std::uint64_t content = 0;
   std::uint32_t row = 0;
   bool empty() const { return hash == 0; }
 };
@@ -111,12 +155,15 @@ struct FindingTable::Shard {
   StringPool pool;
   FlatTable<RowSlot> rows;
   std::deque<Finding> findings;
-  std::vector<std::uint64_t> sequences;
 
   // Keeps the stored view when the text did not change (the common case for a re-evaluated
   // finding), which saves a hash lookup per field.
   void assign(std::string_view& stored, std::string_view incoming) {
     if (stored != incoming) stored = pool.intern(incoming);
+  }
+
+  void assign_unique(std::string_view& stored, std::string_view incoming) {
+    if (stored != incoming) stored = pool.store(incoming);
   }
 
   void copy_into(Finding& dst, const Finding& src) {
@@ -139,10 +186,14 @@ struct FindingTable::Shard {
     dst.resources.resize(src.resources.size());
     for (std::size_t i = 0; i < src.resources.size(); ++i) {
       assign(dst.resources[i].type, src.resources[i].type);
-      assign(dst.resources[i].id, src.resources[i].id);
+      assign_unique(dst.resources[i].id, src.resources[i].id);
       assign(dst.resources[i].region, src.resources[i].region);
       assign(dst.resources[i].partition, src.resources[i].partition);
     }
+    copy_times(dst, src);
+  }
+
+  static void copy_times(Finding& dst, const Finding& src) {
     dst.created_at = src.created_at;
     dst.updated_at = src.updated_at;
     dst.first_observed_at = src.first_observed_at;
@@ -154,29 +205,31 @@ FindingTable::FindingTable() : shards_(std::make_unique<Shard[]>(kShards)) {}
 FindingTable::~FindingTable() = default;
 
 FindingTable::Upsert FindingTable::upsert(const Finding& finding, std::uint64_t sequence) {
-  const std::uint64_t h = hash_of(finding.id);
-  Shard& shard = shards_[(h >> 32) % kShards];  // low bits pick the slot inside the shard
+  const IdentityHash id = identity_hash(finding);
+  const std::uint64_t content = content_hash(finding);
+  Shard& shard = shards_[(id.low >> 32) % kShards];  // low bits pick the slot inside the shard
   const std::lock_guard lock{shard.mutex};
-  RowSlot& slot = shard.rows.find(h, [&](const RowSlot& e) {
-    const Finding& f = shard.findings[e.row];
-    return f.id == finding.id && f.product_arn == finding.product_arn;
-  });
+  RowSlot& slot = shard.rows.find(id.low, [&](const RowSlot& e) { return e.check == id.high; });
   if (!slot.empty()) {
-    Finding& stored = shard.findings[slot.row];
-    std::uint64_t& stored_sequence = shard.sequences[slot.row];
-    if (finding.updated_at < stored.updated_at ||
-        (finding.updated_at == stored.updated_at && sequence < stored_sequence))
+    if (finding.updated_at < slot.updated_at ||
+        (finding.updated_at == slot.updated_at && sequence < slot.sequence))
       return Upsert::stale;
-    shard.copy_into(stored, finding);
-    stored_sequence = sequence;
+    Finding& stored = shard.findings[slot.row];
+    if (slot.content == content)
+      shard.copy_times(stored, finding);
+    else
+      shard.copy_into(stored, finding);
+    slot.updated_at = finding.updated_at;
+    slot.sequence = sequence;
+    slot.content = content;
     return Upsert::updated;
   }
-  slot = RowSlot{h, static_cast<std::uint32_t>(shard.findings.size())};
+  slot = RowSlot{id.low, id.high, finding.updated_at, sequence, content,
+                 static_cast<std::uint32_t>(shard.findings.size())};
   shard.rows.inserted();
   Finding& stored = shard.findings.emplace_back();
-  shard.sequences.push_back(sequence);
   stored.product_arn = shard.pool.intern(finding.product_arn);
-  stored.id = shard.pool.intern(finding.id);
+  stored.id = shard.pool.store(finding.id);
   shard.copy_into(stored, finding);
   return Upsert::inserted;
 }
