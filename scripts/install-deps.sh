@@ -6,7 +6,7 @@ packages=(
   build-essential cmake pkg-config ninja-build
   libboost-dev libboost-test-dev libboost-program-options-dev libboost-system-dev
   libboost-filesystem-dev
-  nlohmann-json3-dev libtomlplusplus-dev libsimdjson-dev libxxhash-dev
+  nlohmann-json3-dev libtomlplusplus-dev libsimdjson-dev libxxhash-dev libzstd-dev
   libsqlite3-dev zlib1g-dev libssl-dev
   python3 jq
 )

@@ -102,6 +102,8 @@ class RecordingContext final : public RunContext {
   void count(std::string_view name, std::uint64_t n) override { counts[std::string{name}] += n; }
   void retain(std::shared_ptr<const void> storage) override { kept.push_back(std::move(storage)); }
   std::ostream& output() override { return out; }
+  FindingStore* store() noexcept override { return store_; }
+  void set_store(FindingStore* s) { store_ = s; }
 
   std::vector<std::string> logs;
   std::map<std::string, std::uint64_t> counts;
@@ -111,6 +113,7 @@ class RecordingContext final : public RunContext {
  private:
   Timestamp now_;
   std::string pipeline_;
+  FindingStore* store_ = nullptr;
 };
 
 struct CommandResult {
@@ -133,9 +136,16 @@ inline CommandResult run_command(const std::string& command) {
   return r;
 }
 
-/// Runs the cspmd built with these tests, with the built plugins.
+/// A data directory for this test process, so that tests never share (or leave) a store.
+inline const fs::path& test_data_dir() {
+  static const TempDir dir;
+  return dir.path();
+}
+
+/// Runs the cspmd built with these tests, with the built plugins and this process's store.
 inline CommandResult cspmd(const std::string& args) {
-  return run_command(std::string{"CSPM_PLUGIN_DIR='"} + CSPM_PLUGIN_DIR + "' '" + CSPMD_BINARY + "' " + args);
+  return run_command(std::string{"CSPM_PLUGIN_DIR='"} + CSPM_PLUGIN_DIR + "' CSPM_DATA_DIR='" +
+                     test_data_dir().string() + "' '" + CSPMD_BINARY + "' " + args);
 }
 
 inline std::vector<std::string> lines_of(const std::string& text) {

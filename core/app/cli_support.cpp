@@ -76,3 +76,26 @@ nlohmann::json diagnostics_json(const Diagnostics& diags) {
 }
 
 }  // namespace cspm::app
+
+namespace cspm::app {
+
+void add_config_options(boost::program_options::options_description& opts, ConfigArgs& args) {
+  opts.add_options()
+      ("config,c", boost::program_options::value(&args.config),
+       "daemon configuration (cspmd.toml); default $CSPM_CONFIG, else /etc/cspm-notify/cspmd.toml if present")
+      ("data-dir", boost::program_options::value(&args.data_dir),
+       "the store's directory, overriding the configuration (several stores can coexist)");
+}
+
+std::optional<core::DaemonConfig> resolve_config(const ConfigArgs& args, std::ostream& err) {
+  auto loaded = core::load_daemon_config(args.config);
+  if (auto* diags = std::get_if<Diagnostics>(&loaded)) {
+    print_diagnostics(*diags, err);
+    return std::nullopt;
+  }
+  auto config = std::get<core::DaemonConfig>(std::move(loaded));
+  if (!args.data_dir.empty()) config.data_dir = std::filesystem::absolute(args.data_dir);
+  return config;
+}
+
+}  // namespace cspm::app

@@ -12,6 +12,7 @@
 
 #include <cspm/diagnostics.hpp>
 
+#include "../config/daemon_config.hpp"
 #include "../plugins/plugin_host.hpp"
 
 namespace cspm::app {
@@ -44,7 +45,18 @@ void print_diagnostics(const Diagnostics& diags, std::ostream& out);
 
 nlohmann::json diagnostics_json(const Diagnostics& diags);
 
+/// -c/--config and --data-dir, which every subcommand that touches the store accepts.
+struct ConfigArgs {
+  std::string config;
+  std::string data_dir;
+};
+void add_config_options(boost::program_options::options_description& opts, ConfigArgs& args);
+/// The daemon configuration with --data-dir applied; nullopt after printing why not.
+std::optional<core::DaemonConfig> resolve_config(const ConfigArgs& args, std::ostream& err);
+
 int run_command(int argc, char** argv);
+int ingest_command(int argc, char** argv);
+int query_command(int argc, char** argv);
 int validate_command(int argc, char** argv);
 int plugins_command(int argc, char** argv);
 

@@ -6,6 +6,7 @@
 
 #include "../config/pipeline_validator.hpp"
 #include "../runtime/pipeline_runner.hpp"
+#include "../store/sqlite_store.hpp"
 #include "cli_support.hpp"
 
 namespace cspm::app {
@@ -41,6 +42,7 @@ int run_command(int argc, char** argv) {
   po::options_description opts("cspmd run PIPELINE [options]");
   std::string pipeline, now_text, plugin_dir;
   std::vector<std::string> inputs, raw_params;
+  ConfigArgs config_args;
   opts.add_options()
       ("help,h", "show this help")
       ("input,i", po::value(&inputs)->multitoken(), "read findings from these files with the pipeline's one source (\"-\" = stdin)")
@@ -48,6 +50,7 @@ int run_command(int argc, char** argv) {
       ("dry-run", "only print what would be done (plan records); no tracker is touched")
       ("param,p", po::value(&raw_params)->multitoken(), "override a [params] value: NAME=VALUE (lists comma separated)")
       ("plugin-dir", po::value(&plugin_dir), "directory of plugin libraries");
+  add_config_options(opts, config_args);
   po::options_description hidden;
   hidden.add_options()("pipeline", po::value(&pipeline));
   po::positional_options_description positional;
@@ -75,8 +78,11 @@ int run_command(int argc, char** argv) {
   for (const auto& in : inputs)
     load.inputs.push_back(in == "-" ? in : std::filesystem::absolute(in).string());
 
+  const auto config = resolve_config(config_args, std::cerr);
+  if (!config) return kExitConfig;
   core::PluginHost plugins;
-  load_plugins(plugins, core::default_plugin_dir(plugin_dir), std::cerr);
+  load_plugins(plugins, plugin_dir.empty() ? config->plugin_dir : core::default_plugin_dir(plugin_dir),
+               std::cerr);
   auto validation = core::validate_pipeline(pipeline, plugins, load);
   print_diagnostics(validation.diagnostics, std::cerr);
   if (!validation.pipeline) return kExitConfig;
@@ -90,6 +96,19 @@ int run_command(int argc, char** argv) {
   core::RunSettings settings;
   settings.now = now ? now : system_now();
   settings.dry_run = vm.count("dry-run") > 0;
+  // Runs are recorded in the store (and store sources read it). A dry run over --input
+  // files needs nothing from it, so an unusable store only costs the record there.
+  std::unique_ptr<store::SqliteStore> db;
+  try {
+    db = std::make_unique<store::SqliteStore>(config->data_dir);
+    settings.store = db.get();
+  } catch (const std::exception& e) {
+    if (!(settings.dry_run && !inputs.empty())) {
+      std::cerr << "cspmd run: " << e.what() << '\n';
+      return kExitFailure;
+    }
+    std::cerr << "warning: " << e.what() << "; this dry run is not recorded\n";
+  }
   const core::RunReport report = runner.run(settings);
   std::cout.flush();
   print_report(report, id, settings.now, settings.dry_run, std::cerr);

@@ -14,6 +14,8 @@ constexpr const char* kUsage = R"(usage: cspmd <command> [options]
 
 commands:
   run PIPELINE      run a pipeline once (--dry-run prints the ticket plan)
+  ingest FILE…|-    load findings into the store
+  query             explore stored findings (filters, counts, table/json/csv, --sql)
   validate [FILE…]  check pipeline files; every problem with file:line:col
   plugins           list stage types, their options and the library of each
 
@@ -32,6 +34,8 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   try {
     if (command == "run") return run_command(argc - 1, argv + 1);
+    if (command == "ingest") return ingest_command(argc - 1, argv + 1);
+    if (command == "query") return query_command(argc - 1, argv + 1);
     if (command == "validate") return validate_command(argc - 1, argv + 1);
     if (command == "plugins") return plugins_command(argc - 1, argv + 1);
     if (command == "--version" || command == "version") {
@@ -50,7 +54,7 @@ int main(int argc, char** argv) {
     return kExitFailure;
   }
   std::cerr << "cspmd: unknown command \"" << command << "\". "
-            << cspm::suggest(command, {"run", "validate", "plugins"}) << "\n\n"
+            << cspm::suggest(command, {"run", "ingest", "query", "validate", "plugins"}) << "\n\n"
             << kUsage;
   return kExitUsage;
 }

@@ -4,7 +4,10 @@
 #include <chrono>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "../config/schema_check.hpp"
+#include "run_store.hpp"
 
 namespace cspm::core {
 namespace {
@@ -13,8 +16,10 @@ namespace {
 class StageContext final : public RunContext {
  public:
   StageContext(const std::string& pipeline, const std::string& stage, const RunSettings& s,
-               Timestamp now, RunReport& report, std::vector<std::shared_ptr<const void>>& keep)
-      : pipeline_(pipeline), stage_(stage), settings_(s), now_(now), report_(report), keep_(keep) {}
+               Timestamp now, RunReport& report, std::vector<std::shared_ptr<const void>>& keep,
+               FindingStore* store)
+      : pipeline_(pipeline), stage_(stage), settings_(s), now_(now), report_(report), keep_(keep),
+        store_(store) {}
 
   std::string_view pipeline_id() const noexcept override { return pipeline_; }
   std::string_view stage_id() const noexcept override { return stage_; }
@@ -30,6 +35,7 @@ class StageContext final : public RunContext {
   }
   void retain(std::shared_ptr<const void> storage) override { keep_.push_back(std::move(storage)); }
   std::ostream& output() override { return *settings_.output; }
+  FindingStore* store() noexcept override { return store_; }
 
  private:
   const std::string& pipeline_;
@@ -38,7 +44,14 @@ class StageContext final : public RunContext {
   Timestamp now_;
   RunReport& report_;
   std::vector<std::shared_ptr<const void>>& keep_;
+  FindingStore* store_;
 };
+
+std::string counters_json(const std::map<std::string, std::uint64_t>& counters) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : counters) out[name] = value;
+  return out.dump();
+}
 
 }  // namespace
 
@@ -82,6 +95,17 @@ RunReport PipelineRunner::run(const RunSettings& settings_in) {
   const auto started = Clock::now();
 
   RunReport report;
+  std::unique_ptr<RunStore> run_store;
+  if (settings.store) {
+    run_store = std::make_unique<RunStore>(*settings.store);
+    try {
+      report.run_id = settings.store->begin_run(pipeline_->spec.id, system_now(), now, settings.dry_run);
+    } catch (const std::exception& e) {
+      report.ok = false;
+      report.error = std::string{"cannot record the run in the store: "} + e.what();
+      return report;
+    }
+  }
   std::vector<std::shared_ptr<const void>> keep;  // storage stages handed over; freed last
   std::vector<Batch> outputs(stages_.size());
   const auto& spec = pipeline_->spec;
@@ -98,7 +122,7 @@ RunReport PipelineRunner::run(const RunSettings& settings_in) {
       for (const std::size_t i : graph.nodes[n].inputs) merged.append(outputs[i]);
     sr.received = in->size();
 
-    StageContext ctx{spec.id, c.id, settings, now, report, keep};
+    StageContext ctx{spec.id, c.id, settings, now, report, keep, run_store.get()};
     Status status = Status::success();
     try {
       Stage* stage = stages_[n].get();
@@ -122,6 +146,17 @@ RunReport PipelineRunner::run(const RunSettings& settings_in) {
   }
   outputs.clear();
   keep.clear();
+  if (run_store) {
+    report.watermark = run_store->watermark();
+    try {
+      settings.store->finish_run(report.run_id, report.ok, system_now(), report.watermark,
+                                 counters_json(report.counters), report.error);
+    } catch (const std::exception& e) {
+      // The next run then reads these findings again: safe, so this fails the run only.
+      report.ok = false;
+      report.error = std::string{"cannot record the run's outcome in the store: "} + e.what();
+    }
+  }
   report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return report;
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -12,6 +13,7 @@
 #include <cspm/stage.hpp>
 
 #include "../config/pipeline_validator.hpp"
+#include "../store/store.hpp"
 
 namespace cspm::core {
 
@@ -20,6 +22,7 @@ struct RunSettings {
   bool dry_run = false;
   std::ostream* output = nullptr;  ///< plan records and other machine output
   std::ostream* log = nullptr;     ///< operator log lines
+  store::Store* store = nullptr;   ///< where runs are recorded and store sources read
 };
 
 struct StageReport {
@@ -36,6 +39,8 @@ struct RunReport {
   std::map<std::string, std::uint64_t> counters;    ///< statistics stages counted
   std::vector<StageReport> stages;                  ///< in execution order
   double seconds = 0;
+  std::optional<std::uint64_t> watermark;           ///< what store sources read up to
+  std::int64_t run_id = 0;                          ///< in the store's runs table, if any
 };
 
 class PipelineRunner {

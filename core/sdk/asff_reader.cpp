@@ -2,6 +2,7 @@
 #include <cspm/asff_reader.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -72,9 +73,12 @@ struct AsffReader::Impl final : detail::ContainerVisitor, detail::RecordSink {
 
   explicit Impl(std::size_t max) : max_record(max) {}
 
+  // The whole record is handed over (for quarantine), also when one finding of an event
+  // is the problem: that keeps the event replayable as it arrived.
   void malformed(std::uint64_t line, std::string reason) {
     ++stats->malformed;
-    handler->on_malformed({*source, line, std::move(reason)});
+    const std::string_view text(base, static_cast<std::size_t>(end - base));
+    handler->on_malformed({*source, line, std::move(reason), text, text.size()});
   }
   void problem(const char* at, std::string reason) {
     pending_problems.emplace_back(lines.at(at), std::move(reason));
@@ -242,7 +246,10 @@ struct AsffReader::Impl final : detail::ContainerVisitor, detail::RecordSink {
   }
   void oversized(std::uint64_t line, std::uint64_t bytes) override {
     ++stats->records;
-    malformed(line, "record exceeds " + std::to_string(max_record) + " bytes (" + std::to_string(bytes) + ")");
+    ++stats->malformed;
+    handler->on_malformed({*source, line,
+                           "record exceeds " + std::to_string(max_record) + " bytes (" + std::to_string(bytes) + ")",
+                           {}, bytes});
   }
 };
 
@@ -262,8 +269,13 @@ class RangeHandler final : public FindingHandler {
   void on_finding(const Finding& f, std::string_view raw, std::uint64_t position) override {
     target_.on_finding(f, raw, position);
   }
-  void on_malformed(const RecordError& e) override { errors.push_back(e); }
+  void on_malformed(const RecordError& e) override {
+    errors.push_back(e);
+    texts.emplace_back(e.record);  // the reader's buffer moves on; keep a copy
+    errors.back().record = texts.back();
+  }
   std::vector<RecordError> errors;
+  std::deque<std::string> texts;
 
  private:
   FindingHandler& target_;

@@ -1,8 +1,11 @@
-// Finding fields by name, for match conditions and group_by keys.
+// Finding fields by name (for match conditions and group_by keys) and the content hash.
 #include <cspm/finding.hpp>
 
 #include <array>
 #include <utility>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 namespace cspm {
 namespace {
@@ -92,6 +95,25 @@ Timestamp time_field(const Finding& x, FindingField f) noexcept {
     case F::last_observed_at: return x.last_observed_at;
     default: return 0;
   }
+}
+
+}  // namespace cspm
+
+namespace cspm {
+
+// Each field is hashed with its length folded into the seed, so moving text from one field
+// to the next changes the hash.
+std::uint64_t content_hash(const Finding& f) noexcept {
+  std::uint64_t h = 0;
+  const auto mix = [&h](std::string_view s) { h = XXH3_64bits_withSeed(s.data(), s.size(), h + s.size()); };
+  for (std::string_view s : {f.account_id, f.account_name, f.region, f.type, f.generator_id,
+                             f.control_id, f.product_name, f.severity, f.compliance_status,
+                             f.workflow_status, f.record_state, f.title, f.description,
+                             f.remediation_text, f.remediation_url, f.source_url})
+    mix(s);
+  for (const Resource& r : f.resources)
+    for (std::string_view s : {r.type, r.id, r.region, r.partition}) mix(s);
+  return h ^ f.resources.size();
 }
 
 }  // namespace cspm

@@ -120,23 +120,6 @@ IdentityHash identity_hash(const Finding& f) noexcept {
   return {h.low64 | (std::uint64_t{1} << 63), h.high64};
 }
 
-// Everything of a finding but its identity and timestamps. Re-evaluations of a finding
-// usually change only timestamps; equal content hashes then spare comparing each stored
-// string, which would read memory that left the cache long ago. Hashed by the reader thread
-// while the finding is still in its cache, before the shard lock is taken.
-std::uint64_t content_hash(const Finding& f) noexcept {
-  std::uint64_t h = 0;
-  const auto mix = [&h](std::string_view s) { h = XXH3_64bits_withSeed(s.data(), s.size(), h + s.size()); };
-  for (std::string_view s : {f.account_id, f.account_name, f.region, f.type, f.generator_id,
-                             f.control_id, f.product_name, f.severity, f.compliance_status,
-                             f.workflow_status, f.record_state, f.title, f.description,
-                             f.remediation_text, f.remediation_url, f.source_url})
-    mix(s);
-  for (const Resource& r : f.resources)
-    for (std::string_view s : {r.type, r.id, r.region, r.partition}) mix(s);
-  return h ^ f.resources.size();
-}
-
 // One stored finding: what deciding "is this newer?" needs, in one cache line.
 struct RowSlot {
   std::uint64_t hash = 0;        // IdentityHash::low; 0 when empty

@@ -2,6 +2,7 @@
 #include <cspm/asff_reader.hpp>
 #include <cspm/context.hpp>
 #include <cspm/factory.hpp>
+#include <cspm/finding_store.hpp>
 #include <cspm/registrar.hpp>
 #include <cspm/stage.hpp>
 
@@ -15,5 +16,6 @@ Factory::~Factory() = default;
 Registrar::~Registrar() = default;
 RunContext::~RunContext() = default;
 FindingHandler::~FindingHandler() = default;
+FindingStore::~FindingStore() = default;
 
 }  // namespace cspm

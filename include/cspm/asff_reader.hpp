@@ -17,6 +17,8 @@ struct RecordError {
   std::string source;      ///< file name ("-" for stdin)
   std::uint64_t line = 0;  ///< 1-based line of the record's first byte
   std::string reason;
+  std::string_view record;  ///< the record's text (empty when too large to hold); valid during the call
+  std::uint64_t record_bytes = 0;
 };
 
 /// Counters of one read.

@@ -10,6 +10,8 @@
 
 namespace cspm {
 
+class FindingStore;
+
 enum class LogLevel { debug, info, warning, error };
 
 /// Implemented by the host; one per stage per run.
@@ -32,6 +34,8 @@ class CSPM_API RunContext {
   virtual void retain(std::shared_ptr<const void> storage) = 0;
   /// Where plan records and other machine-readable output go (stdout for `cspmd run`).
   virtual std::ostream& output() = 0;
+  /// The embedded store, or nullptr when this run has none (e.g. a bare test harness).
+  virtual FindingStore* store() noexcept = 0;
 };
 
 }  // namespace cspm

@@ -1,5 +1,6 @@
 // The normalized view of one ASFF finding that every stage works on.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,10 @@ struct Finding {
   Timestamp first_observed_at = 0;
   Timestamp last_observed_at = 0;      ///< LastObservedAt, else UpdatedAt
 };
+
+/// A hash of everything but the identity and the timestamps: equal for re-evaluations that
+/// changed nothing a ticket shows. Stable across runs and builds (XXH3), so stores keep it.
+std::uint64_t content_hash(const Finding& finding) noexcept;
 
 /// Fields a pipeline can name (match conditions, group_by keys).
 enum class FindingField {

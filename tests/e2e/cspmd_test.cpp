@@ -102,7 +102,15 @@ std::string joined(const std::vector<std::string>& v) {
 BOOST_AUTO_TEST_SUITE(cspmd_test)
 
 BOOST_AUTO_TEST_CASE(bundled_sample_quick_start) {
-  const auto r = test::cspmd("run " + q(kDaily) + " --dry-run --now 2026-11-27T09:00:00+01:00");
+  // The README's quick start: load the sample into a fresh store, run the daily pipeline on it.
+  test::TempDir data;
+  const std::string sample = kSource + "/pipelines/samples/security-hub-day.ndjson.gz";
+  const auto ingest = test::cspmd("ingest --data-dir " + q(data.path().string()) + " " + q(sample));
+  BOOST_REQUIRE_MESSAGE(ingest.exit_code == 0, ingest.err);
+  BOOST_TEST(ingest.err.find("security-hub-day.ndjson.gz:") != std::string::npos);  // bad lines named
+  BOOST_TEST(ingest.out.find("7 quarantined") != std::string::npos, ingest.out);
+  const auto r = test::cspmd("run " + q(kDaily) + " --data-dir " + q(data.path().string()) +
+                             " --dry-run --now 2026-11-27T09:00:00+01:00");
   BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   const auto plan = test::lines_of(r.out);
   BOOST_REQUIRE(!plan.empty());
@@ -116,8 +124,12 @@ BOOST_AUTO_TEST_CASE(bundled_sample_quick_start) {
     BOOST_TEST(p.at("summary").get<std::string>().size() <= 255u * 4);
   }
   BOOST_TEST(r.err.find("count_new:") != std::string::npos);  // the new-findings count is logged
-  BOOST_TEST(r.err.find("malformed=") != std::string::npos);
-  BOOST_TEST(r.err.find("security-hub-day.ndjson.gz:") != std::string::npos);  // bad lines named
+
+  // The same day read directly from the file plans the same tickets.
+  const auto direct = test::cspmd("run " + q(kDaily) + " --dry-run --now 2026-11-27T09:00:00+01:00 --input " + q(sample));
+  BOOST_REQUIRE_MESSAGE(direct.exit_code == 0, direct.err);
+  BOOST_TEST(direct.out == r.out);
+  BOOST_TEST(direct.err.find("malformed=7") != std::string::npos, direct.err);
 }
 
 BOOST_AUTO_TEST_CASE(generated_days_match_the_reference_implementation) {
@@ -203,8 +215,10 @@ BOOST_AUTO_TEST_CASE(plan_does_not_depend_on_input_order_or_threads) {
   // The same file read by one thread and by several.
   for (const int threads : {1, 4}) {
     std::string pipeline = test::read_file(kDaily);
-    const std::string from = "paths = { param = \"input\" }";
-    pipeline.replace(pipeline.find(from), from.size(), from + "\nthreads = " + std::to_string(threads));
+    const std::string from = "type = \"store\"\nwindow = { param = \"window\" }";
+    BOOST_REQUIRE(pipeline.find(from) != std::string::npos);
+    pipeline.replace(pipeline.find(from), from.size(),
+                     "type = \"file\"\npaths = [\"-\"]\nthreads = " + std::to_string(threads));
     const std::string owners = kSource + "/pipelines/tables/owners.toml";
     const auto copy = dir.write("daily-" + std::to_string(threads) + ".toml", pipeline);
     std::filesystem::create_directories(dir.path() / "tables");
@@ -222,7 +236,8 @@ BOOST_AUTO_TEST_CASE(stdin_and_gzip_give_the_same_plan_as_files) {
   const std::string sample = kSource + "/pipelines/samples/security-hub-day.ndjson.gz";
   const std::string args = "run " + q(kDaily) + " --dry-run --now 2026-11-27T08:00:00Z";
   const auto from_file = test::cspmd(args + " --input " + q(sample));
-  const auto from_stdin = test::run_command("gzip -dc " + q(sample) + " | CSPM_PLUGIN_DIR='" + CSPM_PLUGIN_DIR + "' '" +
+  const auto from_stdin = test::run_command("gzip -dc " + q(sample) + " | CSPM_PLUGIN_DIR='" + CSPM_PLUGIN_DIR +
+                                            "' CSPM_DATA_DIR='" + test::test_data_dir().string() + "' '" +
                                             CSPMD_BINARY + "' " + args + " --input -");
   BOOST_REQUIRE(from_file.exit_code == 0);
   BOOST_REQUIRE_MESSAGE(from_stdin.exit_code == 0, from_stdin.err);
@@ -260,7 +275,7 @@ BOOST_AUTO_TEST_CASE(plugins_lists_types_with_their_libraries) {
     BOOST_TEST(t.at("options").is_array());
   }
   BOOST_TEST(types == (std::set<std::string>{"count", "file", "group_by", "jira_wiki", "log", "lookup",
-                                              "markdown", "match", "plan"}));
+                                              "markdown", "match", "plan", "store"}));
 }
 
 BOOST_AUTO_TEST_CASE(bad_runs_fail_clearly) {

@@ -35,7 +35,7 @@ BOOST_AUTO_TEST_CASE(built_in_plugins_load_each_from_its_own_library) {
   PluginHost host;
   BOOST_REQUIRE(host.load_directory(CSPM_PLUGIN_DIR).empty());
   const std::map<std::string, StageKind> expected{
-      {"file", StageKind::source},      {"match", StageKind::filter},   {"group_by", StageKind::grouper},
+      {"file", StageKind::source},      {"store", StageKind::source},   {"match", StageKind::filter},   {"group_by", StageKind::grouper},
       {"lookup", StageKind::enricher},  {"jira_wiki", StageKind::renderer},
       {"markdown", StageKind::renderer}, {"log", StageKind::sink},       {"plan", StageKind::sink},
       {"count", StageKind::observer}};

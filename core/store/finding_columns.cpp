@@ -1,0 +1,179 @@
+// Finding <-> findings columns; resources travel as JSON so SQL (json_each) can search them.
+#include "finding_columns.hpp"
+
+#include <array>
+
+#include <nlohmann/json.hpp>
+
+namespace cspm::store {
+namespace {
+
+using F = Finding;
+struct TextColumn {
+  std::string_view name;
+  std::string_view F::*member;
+};
+constexpr std::array<TextColumn, 17> kText{{
+    {"product_arn", &F::product_arn},
+    {"finding_id", &F::id},
+    {"account_id", &F::account_id},
+    {"account_name", &F::account_name},
+    {"region", &F::region},
+    {"type", &F::type},
+    {"generator_id", &F::generator_id},
+    {"control_id", &F::control_id},
+    {"product_name", &F::product_name},
+    {"severity", &F::severity},
+    {"compliance_status", &F::compliance_status},
+    {"workflow_status", &F::workflow_status},
+    {"record_state", &F::record_state},
+    {"title", &F::title},
+    {"description", &F::description},
+    {"remediation_text", &F::remediation_text},
+    {"remediation_url", &F::remediation_url},
+}};
+struct TimeColumn {
+  std::string_view name;
+  Timestamp F::*member;
+};
+constexpr std::array<TimeColumn, 4> kTimes{{
+    {"created_at", &F::created_at},
+    {"updated_at", &F::updated_at},
+    {"first_observed_at", &F::first_observed_at},
+    {"last_observed_at", &F::last_observed_at},
+}};
+// After the text and time columns: source_url, resources, resource_id, resource_type.
+constexpr int kTail = 4;
+
+std::string column_list() {
+  std::string out;
+  for (const auto& c : kText) out.append(c.name).append(", ");
+  for (const auto& c : kTimes) out.append(c.name).append(", ");
+  out += "source_url, resources, resource_id, resource_type";
+  return out;
+}
+
+// Without backslashes every string sits between two quotes, so the JSON that
+// encode_resources wrote can be read in place; anything else takes the general parser.
+bool decode_plain(std::string_view json, std::vector<Resource>& out) {
+  out.clear();
+  std::size_t i = 0;
+  const auto string_at = [&](std::string_view& s) {
+    if (i >= json.size() || json[i] != '"') return false;
+    const std::size_t end = json.find('"', i + 1);
+    if (end == std::string_view::npos) return false;
+    s = json.substr(i + 1, end - i - 1);
+    i = end + 1;
+    return true;
+  };
+  if (json.empty() || json[i++] != '[') return false;
+  while (i < json.size() && json[i] != ']') {
+    if (json[i] == ',') ++i;
+    if (i >= json.size() || json[i++] != '{') return false;
+    Resource r;
+    while (i < json.size() && json[i] != '}') {
+      if (json[i] == ',') ++i;
+      std::string_view key, value;
+      if (!string_at(key) || i >= json.size() || json[i++] != ':' || !string_at(value)) return false;
+      if (key == "Type") r.type = value;
+      else if (key == "Id") r.id = value;
+      else if (key == "Region") r.region = value;
+      else if (key == "Partition") r.partition = value;
+    }
+    ++i;  // '}'
+    out.push_back(r);
+  }
+  return i < json.size();
+}
+
+}  // namespace
+
+std::string_view finding_columns() noexcept {
+  static const std::string list = column_list();
+  return list;
+}
+
+int finding_column_count() noexcept { return static_cast<int>(kText.size() + kTimes.size()) + kTail; }
+
+std::string finding_assignments(int first) {
+  std::string out;
+  int n = first;
+  const auto add = [&](std::string_view name) {
+    if (!out.empty()) out += ", ";
+    out.append(name).append(" = ?").append(std::to_string(n++));
+  };
+  for (const auto& c : kText) add(c.name);
+  for (const auto& c : kTimes) add(c.name);
+  for (std::string_view c : {"source_url", "resources", "resource_id", "resource_type"}) add(c);
+  return out;
+}
+
+void bind_finding(Statement& stmt, int first, const Finding& f, std::string& resources) {
+  int n = first;
+  for (const auto& c : kText) stmt.bind(n++, f.*c.member);
+  for (const auto& c : kTimes) {
+    if (f.*c.member) stmt.bind(n++, static_cast<std::int64_t>(f.*c.member));
+    else stmt.bind_null(n++);
+  }
+  resources = encode_resources(f.resources);
+  stmt.bind(n++, f.source_url);
+  stmt.bind(n++, std::string_view{resources});
+  stmt.bind(n++, f.resources.empty() ? std::string_view{} : f.resources.front().id);
+  stmt.bind(n++, f.resources.empty() ? std::string_view{} : f.resources.front().type);
+}
+
+void read_finding(const Statement& stmt, int first, Finding& f) {
+  int n = first;
+  for (const auto& c : kText) f.*c.member = stmt.text(n++);
+  for (const auto& c : kTimes) f.*c.member = stmt.integer(n++);
+  f.source_url = stmt.text(n++);
+  thread_local std::string unescaped;
+  decode_resources(stmt.text(n++), f.resources, unescaped);
+}
+
+std::string encode_resources(const std::vector<Resource>& resources) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Resource& r : resources) {
+    nlohmann::json o = nlohmann::json::object();
+    if (!r.type.empty()) o["Type"] = r.type;
+    o["Id"] = r.id;
+    if (!r.region.empty()) o["Region"] = r.region;
+    if (!r.partition.empty()) o["Partition"] = r.partition;
+    out.push_back(std::move(o));
+  }
+  // Invalid UTF-8 cannot reach here (the reader validated it); replace rather than throw.
+  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+bool decode_resources(std::string_view json, std::vector<Resource>& out, std::string& unescaped) {
+  if (json.find('\\') == std::string_view::npos && decode_plain(json, out)) return true;
+  // Rare: text with quotes, backslashes or control characters. Lay the unescaped strings out
+  // in one buffer, sized first, so the views stay valid.
+  out.clear();
+  const auto parsed = nlohmann::json::parse(json, nullptr, false);
+  if (!parsed.is_array()) return false;
+  std::size_t total = 0;
+  for (const auto& r : parsed)
+    for (const char* k : {"Type", "Id", "Region", "Partition"})
+      if (r.is_object() && r.contains(k) && r[k].is_string()) total += r[k].get_ref<const std::string&>().size();
+  unescaped.clear();
+  unescaped.reserve(total);
+  for (const auto& r : parsed) {
+    if (!r.is_object()) continue;
+    Resource res;
+    const auto take = [&](const char* key, std::string_view& into) {
+      if (!r.contains(key) || !r[key].is_string()) return;
+      const auto& s = r[key].get_ref<const std::string&>();
+      into = std::string_view(unescaped.data() + unescaped.size(), s.size());
+      unescaped += s;
+    };
+    take("Type", res.type);
+    take("Id", res.id);
+    take("Region", res.region);
+    take("Partition", res.partition);
+    out.push_back(res);
+  }
+  return true;
+}
+
+}  // namespace cspm::store

@@ -1,0 +1,261 @@
+// Ingest: read with the SDK's ASFF reader, coalesce per identity, re-read winners, commit.
+#include "ingestor.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <unordered_map>
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <cspm/asff_reader.hpp>
+
+#include "observation_state.hpp"
+
+namespace cspm::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+// 128 bits of (ProductArn, Id), as in the SDK's FindingTable.
+struct Key {
+  std::uint64_t low, high;
+  bool operator==(const Key&) const = default;
+};
+struct KeyHash {
+  std::size_t operator()(const Key& k) const noexcept { return k.low; }
+};
+Key key_of(const Finding& f) {
+  const XXH128_hash_t h = XXH3_128bits_withSeed(f.id.data(), f.id.size(),
+                                                XXH3_64bits(f.product_arn.data(), f.product_arn.size()));
+  return {h.low64, h.high64};
+}
+
+struct VersionRow {
+  Timestamp updated_at;
+  std::uint64_t content;
+  std::uint16_t state;
+  std::uint32_t next;  // the identity's next version, or kNone
+};
+constexpr std::uint32_t kNone = 0xffffffff;
+
+struct Pending {
+  Timestamp updated_at;      // of the winning version
+  std::uint64_t offset;      // of its JSON in the (plain) file
+  std::uint32_t length;
+  std::uint32_t first, last; // versions, in arrival order
+};
+
+// One file's worth of batches.
+class Batcher final : public FindingHandler {
+ public:
+  Batcher(Store& store, const IngestOptions& options, const std::string& source, const std::string& plain,
+          IngestCounts& total)
+      : store_(store), options_(options), source_(source), plain_(plain), total_(total) {}
+  ~Batcher() override {
+    if (fd_ >= 0) close(fd_);
+  }
+  Batcher(const Batcher&) = delete;
+  Batcher& operator=(const Batcher&) = delete;
+
+  void on_finding(const Finding& f, std::string_view raw, std::uint64_t position) override {
+    const Key key = key_of(f);
+    auto [it, inserted] = index_.try_emplace(key, static_cast<std::uint32_t>(pending_.size()));
+    const auto v = static_cast<std::uint32_t>(versions_.size());
+    versions_.push_back({f.updated_at, content_hash(f), observation_state(f), kNone});
+    if (inserted) {
+      pending_.push_back({f.updated_at, position, static_cast<std::uint32_t>(raw.size()), v, v});
+    } else {
+      Pending& p = pending_[it->second];
+      versions_[p.last].next = v;
+      p.last = v;
+      // Later input wins ties, as in the file source.
+      if (f.updated_at >= p.updated_at) {
+        p.updated_at = f.updated_at;
+        p.offset = position;
+        p.length = static_cast<std::uint32_t>(raw.size());
+      }
+    }
+    if (versions_.size() >= options_.batch_findings) flush();
+  }
+
+  void on_malformed(const RecordError& e) override {
+    QuarantinedCopy q{source_, e.line, e.reason, std::string{e.record.substr(0, 64 * 1024)}, e.record_bytes};
+    quarantine_bytes_ += q.record.size();
+    quarantined_.push_back(std::move(q));
+    if (quarantine_bytes_ > (32u << 20)) flush();
+  }
+
+  /// Writes what is pending in one transaction. Throws SqliteError on failure.
+  void flush() {
+    if (pending_.empty() && quarantined_.empty()) return;
+    IngestCounts batch;
+    auto writer = store_.begin_write(options_.received_at);
+    for (const auto& q : quarantined_) {
+      const QuarantineRecord r{q.source, q.line, q.reason, q.record, q.record_bytes};
+      writer->quarantine(r, batch);
+      if (options_.on_quarantine) options_.on_quarantine(r);
+    }
+    // Winners in file order: the re-reads then walk the file forward.
+    std::vector<std::uint32_t> order(pending_.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return pending_[a].offset < pending_[b].offset; });
+    std::vector<Version> versions;
+    for (const std::uint32_t i : order) {
+      const Pending& p = pending_[i];
+      versions.clear();
+      for (std::uint32_t v = p.first; v != kNone; v = versions_[v].next) {
+        const VersionRow& row = versions_[v];
+        versions.push_back({row.updated_at, row.content, row.state});
+      }
+      reread(p, versions, *writer, batch);
+    }
+    writer->commit();
+    total_.findings += batch.findings;
+    total_.findings_new += batch.findings_new;
+    total_.findings_updated += batch.findings_updated;
+    total_.stale += batch.stale;
+    total_.quarantined += batch.quarantined;
+    if (options_.on_commit) options_.on_commit(source_, batch, total_);
+    index_.clear();
+    pending_.clear();
+    versions_.clear();
+    quarantined_.clear();
+    quarantine_bytes_ = 0;
+  }
+
+ private:
+  struct QuarantinedCopy {
+    std::string source;
+    std::uint64_t line;
+    std::string reason;
+    std::string record;
+    std::uint64_t record_bytes;
+  };
+
+  // Parses the winning version again from the file; only winners are ever materialized.
+  class One final : public FindingHandler {
+   public:
+    void on_finding(const Finding& f, std::string_view raw, std::uint64_t) override {
+      if (!found) (*put)(f, raw);
+      found = true;
+    }
+    void on_malformed(const RecordError&) override {}
+    const std::function<void(const Finding&, std::string_view)>* put = nullptr;
+    bool found = false;
+  };
+
+  void reread(const Pending& p, const std::vector<Version>& versions, StoreWriter& writer, IngestCounts& batch) {
+    if (fd_ < 0) fd_ = open(plain_.c_str(), O_RDONLY | O_CLOEXEC);
+    buffer_.resize(p.length);
+    const bool read = fd_ >= 0 && pread(fd_, buffer_.data(), p.length, static_cast<off_t>(p.offset)) ==
+                                      static_cast<ssize_t>(p.length);
+    const std::function<void(const Finding&, std::string_view)> put =
+        [&](const Finding& f, std::string_view raw) { writer.put(f, raw, versions, batch); };
+    One one;
+    one.put = &put;
+    ReadStats stats;
+    if (read) reader_.read_document(buffer_, source_, 0, one, stats);
+    if (!one.found) {  // the file changed under us: keep what we know, loudly
+      const QuarantineRecord r{source_, 0, "changed while it was being ingested", buffer_, p.length};
+      writer.quarantine(r, batch);
+      if (options_.on_quarantine) options_.on_quarantine(r);
+    }
+  }
+
+  Store& store_;
+  const IngestOptions& options_;
+  const std::string& source_;
+  const std::string& plain_;
+  IngestCounts& total_;
+  std::unordered_map<Key, std::uint32_t, KeyHash> index_;
+  std::vector<Pending> pending_;
+  std::vector<VersionRow> versions_;
+  std::vector<QuarantinedCopy> quarantined_;
+  std::size_t quarantine_bytes_ = 0;
+  int fd_ = -1;
+  std::string buffer_;
+  AsffReader reader_;
+};
+
+// True for a regular file that does not start with the gzip magic.
+bool plain_file(const std::string& path) {
+  std::error_code ec;
+  if (path == "-" || !fs::is_regular_file(path, ec)) return false;
+  std::ifstream in(path, std::ios::binary);
+  char magic[2] = {0, 0};
+  in.read(magic, 2);
+  return !(magic[0] == '\x1f' && magic[1] == '\x8b');
+}
+
+// Copies stdin or a gzip file, decompressed, into `to`: re-reading winners needs offsets.
+Status spool(const std::string& path, const fs::path& to) {
+  const int fd = path == "-" ? dup(0) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::failure(path + ": cannot open: " + std::strerror(errno));
+  gzFile in = gzdopen(fd, "rb");
+  if (!in) {
+    close(fd);
+    return Status::failure(path + ": cannot read");
+  }
+  std::ofstream out(to, std::ios::binary | std::ios::trunc);
+  std::vector<char> buf(1u << 20);
+  int n;
+  while ((n = gzread(in, buf.data(), static_cast<unsigned>(buf.size()))) > 0) out.write(buf.data(), n);
+  int err = 0;
+  const std::string message = n < 0 ? gzerror(in, &err) : "";
+  gzclose(in);
+  if (n < 0) return Status::failure(path + ": " + message);
+  if (!out) return Status::failure(to.string() + ": cannot write the spool file (disk full?)");
+  return Status::success();
+}
+
+}  // namespace
+
+IngestResult ingest(Store& store, const std::vector<std::string>& paths, const IngestOptions& in) {
+  IngestOptions options = in;
+  if (!options.received_at) options.received_at = system_now();
+  IngestResult result;
+  for (const std::string& path : paths) {
+    std::string plain = path;
+    fs::path spooled;
+    if (!plain_file(path)) {
+      spooled = options.spool_dir / ("spool-" + std::to_string(getpid()) + ".ndjson");
+      if (Status s = spool(path, spooled); !s) {
+        fs::remove(spooled);
+        result.status = s;
+        return result;
+      }
+      plain = spooled.string();
+    }
+    Batcher batcher{store, options, path, plain, result.counts};
+    AsffReader reader{options.max_record_bytes};
+    ReadStats stats;
+    Status s = Status::success();
+    try {
+      s = reader.read_file(plain, batcher, stats);
+      batcher.flush();  // also after a read error: what was read is kept
+    } catch (const std::exception& e) {  // the store failed (disk full, read-only…)
+      s = Status::failure(e.what());
+    }
+    result.counts.events += stats.records;
+    if (!spooled.empty()) fs::remove(spooled);
+    if (!s) {
+      result.status = Status::failure(s.message());
+      return result;
+    }
+  }
+  if (options.retention.count() > 0)
+    result.pruned = store.prune_observations(options.received_at - options.retention.count());
+  return result;
+}
+
+}  // namespace cspm::store

@@ -1,0 +1,146 @@
+// Migrations: append new steps, never edit a released one (stores in the field ran it).
+#include "schema.hpp"
+
+#include "observation_state.hpp"
+
+#include <array>
+#include <string>
+
+#include <sqlite3.h>
+
+namespace cspm::store {
+namespace {
+
+// Version 1: what ingest writes. Timestamps are UTC milliseconds; text columns hold the
+// normalized fields the pipelines and `cspmd query` read; finding_raw the latest JSON.
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE findings (
+  product_arn       TEXT NOT NULL,
+  finding_id        TEXT NOT NULL,
+  account_id        TEXT NOT NULL,
+  account_name      TEXT,
+  region            TEXT,
+  type              TEXT,
+  generator_id      TEXT,
+  control_id        TEXT,
+  product_name      TEXT,
+  severity          TEXT NOT NULL,
+  compliance_status TEXT,
+  workflow_status   TEXT,
+  record_state      TEXT,
+  title             TEXT,
+  description       TEXT,
+  remediation_text  TEXT,
+  remediation_url   TEXT,
+  source_url        TEXT,
+  resources         TEXT NOT NULL,   -- JSON: [{"Type", "Id", "Region", "Partition"}]
+  resource_id       TEXT NOT NULL,   -- Resources[0].Id, for queries
+  resource_type     TEXT,
+  created_at        INTEGER,
+  updated_at        INTEGER NOT NULL,
+  first_observed_at INTEGER,
+  last_observed_at  INTEGER NOT NULL,
+  first_seen        INTEGER NOT NULL, -- when this store first received the finding
+  last_seen         INTEGER NOT NULL, -- when it last received any version of it
+  events            INTEGER NOT NULL, -- versions received
+  change_seq        INTEGER NOT NULL, -- store-wide counter, bumped when the state changes
+  content_hash      INTEGER NOT NULL,
+  identity_hash     INTEGER NOT NULL  -- of (product_arn, finding_id); see sqlite_store.cpp
+);
+-- Lookups go through a small integer index; one over the long identity strings was most of
+-- the ingest's page writes. The single writer (BEGIN IMMEDIATE) keeps identities unique.
+CREATE INDEX findings_identity ON findings (identity_hash);
+CREATE INDEX findings_last_observed ON findings (last_observed_at);
+CREATE INDEX findings_change_seq ON findings (change_seq);
+
+-- The latest version's JSON as received, apart so that scans of findings stay small.
+-- dict 0: raw is the JSON text; else raw is zstd compressed with raw_dicts(dict).
+-- `cspmd query --sql` offers raw_json(findings.rowid) to read it back.
+CREATE TABLE finding_raw (
+  finding INTEGER PRIMARY KEY,  -- findings.rowid
+  dict    INTEGER NOT NULL,
+  raw     BLOB NOT NULL
+);
+CREATE TABLE raw_dicts (
+  id         INTEGER PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  dict       BLOB NOT NULL
+);
+
+-- One compact row per version received; the key makes re-ingest a no-op. Time first:
+-- versions arrive roughly in time order, so inserts append, and retention deletes a range.
+-- state packs severity, compliance, workflow and record state (observation_state.hpp);
+-- the observation_states view spells them out.
+CREATE TABLE observations (
+  updated_at INTEGER NOT NULL,
+  finding    INTEGER NOT NULL,  -- findings.rowid
+  state      INTEGER NOT NULL,
+  PRIMARY KEY (updated_at, finding)
+) WITHOUT ROWID;
+
+-- Records that could not be stored, with enough to find, fix and replay them.
+CREATE TABLE quarantine (
+  id           INTEGER PRIMARY KEY,
+  first_seen   INTEGER NOT NULL,
+  last_seen    INTEGER NOT NULL,
+  times        INTEGER NOT NULL,
+  source       TEXT NOT NULL,
+  line         INTEGER,
+  reason       TEXT NOT NULL,
+  record       TEXT,              -- the record, cut at 64 KiB
+  record_bytes INTEGER NOT NULL,
+  record_hash  INTEGER NOT NULL,
+  UNIQUE (record_hash, reason)
+);
+)sql";
+
+// Version 2: pipeline runs and their watermarks.
+constexpr const char* kVersion2 = R"sql(
+CREATE TABLE runs (
+  id          INTEGER PRIMARY KEY,
+  pipeline    TEXT NOT NULL,
+  started_at  INTEGER NOT NULL,
+  finished_at INTEGER,
+  now         INTEGER NOT NULL,
+  dry_run     INTEGER NOT NULL,
+  outcome     TEXT NOT NULL,       -- running | success | failure
+  watermark   INTEGER,             -- findings.change_seq the run read up to
+  counts      TEXT,                -- JSON object of the run's statistics
+  error       TEXT
+);
+CREATE INDEX runs_pipeline ON runs (pipeline, outcome, id);
+)sql";
+
+constexpr std::array kMigrations{kVersion1, kVersion2};
+
+void apply(Database& db, int version) {
+  db.exec(kMigrations[static_cast<std::size_t>(version - 1)]);
+  if (version == 1) db.exec(observation_states_view_sql());
+}
+
+}  // namespace
+
+int current_schema_version() noexcept { return static_cast<int>(kMigrations.size()); }
+
+int schema_version(Database& db) {
+  auto stmt = db.prepare("PRAGMA user_version");
+  return stmt.step() ? static_cast<int>(stmt.integer(0)) : 0;
+}
+
+void migrate(Database& db, int target) {
+  if (target <= 0) target = current_schema_version();
+  const int found = schema_version(db);
+  if (found > current_schema_version())
+    throw SqliteError(SQLITE_ERROR, db.path() + ": the store has schema version " +
+                                        std::to_string(found) + ", newer than this cspmd (" +
+                                        std::to_string(current_schema_version()) +
+                                        "): upgrade cspmd or use another --data-dir");
+  for (int v = found; v < target; ++v) {
+    Transaction tx{db};
+    apply(db, v + 1);
+    db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    tx.commit();
+  }
+}
+
+}  // namespace cspm::store

@@ -1,0 +1,321 @@
+// SQLite store: batched upserts that never let an older UpdatedAt win, snapshot reads, runs.
+#include "sqlite_store.hpp"
+
+#include <system_error>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "finding_columns.hpp"
+#include "raw_codec.hpp"
+#include "schema.hpp"
+
+namespace cspm::store {
+namespace {
+
+constexpr std::size_t kQuarantineText = 64 * 1024;  // enough to see and replay most records
+
+Database open_database(const std::filesystem::path& data_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec)
+    throw SqliteError(0, data_dir.string() + ": cannot create the data directory: " + ec.message());
+  return Database{store_file(data_dir).string(), Database::Mode::read_write_create};
+}
+
+// 64 bits of the identity: an index key, not a proof (rows are compared in full).
+std::int64_t identity_hash(const Finding& f) {
+  const std::uint64_t h = XXH3_64bits_withSeed(f.id.data(), f.id.size(),
+                                               XXH3_64bits(f.product_arn.data(), f.product_arn.size()));
+  return static_cast<std::int64_t>(h);
+}
+
+// A newer version wins; equal UpdatedAt with other content is a correction and wins too.
+bool newer(Timestamp t, std::uint64_t content, Timestamp than_t, std::uint64_t than_content) {
+  return t > than_t || (t == than_t && content != than_content);
+}
+
+class SqliteWriter final : public StoreWriter {
+ public:
+  SqliteWriter(Database& db, Timestamp received_at)
+      : db_(db), tx_(db), received_at_(received_at),
+        find_(db.prepare("SELECT rowid, updated_at, content_hash, product_arn, finding_id FROM findings "
+                         "WHERE identity_hash = ?1")),
+        raw_(db.prepare("INSERT OR REPLACE INTO finding_raw (finding, dict, raw) VALUES (?1, ?2, ?3)")),
+        insert_(db.prepare(insert_sql())),
+        update_(db.prepare(update_sql())),
+        touch_(db.prepare("UPDATE findings SET last_seen = ?1, events = events + ?2 WHERE rowid = ?3")),
+        observe_(db.prepare(observe_sql(kObservationsPerInsert))),
+        quarantine_(db.prepare(
+            "INSERT INTO quarantine (first_seen, last_seen, times, source, line, reason, record, "
+            "record_bytes, record_hash) VALUES (?1, ?1, 1, ?2, ?3, ?4, ?5, ?6, ?7) "
+            "ON CONFLICT (record_hash, reason) DO UPDATE SET last_seen = excluded.last_seen, "
+            "times = times + 1")) {
+    auto seq = db.prepare("SELECT coalesce(max(change_seq), 0) FROM findings");
+    seq.step();
+    change_seq_ = seq.integer(0);
+    auto dict = db.prepare("SELECT id, dict FROM raw_dicts ORDER BY id DESC LIMIT 1");
+    if (dict.step()) {
+      dict_id_ = dict.integer(0);
+      codec_ = std::make_unique<RawCodec>(std::string{dict.text(1)});
+    }
+  }
+
+  void put(const Finding& latest, std::string_view raw, std::span<const Version> versions,
+           IngestCounts& counts) override {
+    const std::int64_t identity = identity_hash(latest);
+    find_.bind(1, identity);
+    std::int64_t row = 0;
+    Timestamp stored_t = 0;
+    std::uint64_t stored_content = 0;
+    bool stored = false;
+    while (!stored && find_.step()) {  // rows sharing the hash: compare the identity itself
+      if (find_.text(3) != latest.product_arn || find_.text(4) != latest.id) continue;
+      stored = true;
+      row = find_.integer(0);
+      stored_t = find_.integer(1);
+      stored_content = static_cast<std::uint64_t>(find_.integer(2));
+    }
+    find_.reset();
+
+    // Classify each version against the state it met, as an event-by-event load would.
+    bool have = stored;
+    Timestamp cur_t = stored_t;
+    std::uint64_t cur_content = stored_content;
+    for (const Version& v : versions) {
+      ++counts.findings;
+      if (!have) {
+        ++counts.findings_new;
+        have = true;
+      } else if (newer(v.updated_at, v.content, cur_t, cur_content)) {
+        ++counts.findings_updated;
+      } else {
+        ++counts.stale;
+        continue;
+      }
+      cur_t = v.updated_at;
+      cur_content = v.content;
+    }
+
+    const std::uint64_t content = content_hash(latest);
+    const auto events = static_cast<std::int64_t>(versions.size());
+    if (!stored) {
+      bind_finding(insert_, 1, latest, resources_);
+      const int n = finding_column_count();
+      insert_.bind(n + 1, received_at_).bind(n + 2, received_at_).bind(n + 3, events)
+          .bind(n + 4, ++change_seq_).bind(n + 5, static_cast<std::int64_t>(content)).bind(n + 6, identity);
+      insert_.run();
+      row = db_.last_insert_rowid();
+      write_raw(row, raw);
+    } else if (newer(latest.updated_at, content, stored_t, stored_content)) {
+      bind_finding(update_, 1, latest, resources_);
+      const int n = finding_column_count();
+      update_.bind(n + 1, received_at_).bind(n + 2, events).bind(n + 3, ++change_seq_)
+          .bind(n + 4, static_cast<std::int64_t>(content)).bind(n + 5, row);
+      update_.run();
+      write_raw(row, raw);
+    } else {
+      touch_.bind(1, received_at_).bind(2, events).bind(3, row).run();
+    }
+    for (const Version& v : versions) {
+      observations_.push_back({v.updated_at, row, v.state});
+      if (observations_.size() == kObservationsPerInsert) write_observations();
+    }
+  }
+
+  void quarantine(const QuarantineRecord& r, IngestCounts& counts) override {
+    ++counts.quarantined;
+    std::uint64_t hash = XXH3_64bits(r.record.data(), r.record.size());
+    if (r.record.empty()) {  // an oversized record: identify it by where it was
+      const std::string where = std::string{r.source} + ":" + std::to_string(r.line) + ":" +
+                                std::to_string(r.record_bytes);
+      hash = XXH3_64bits(where.data(), where.size());
+    }
+    quarantine_.bind(1, received_at_).bind(2, r.source.empty() ? std::string_view{"-"} : r.source)
+        .bind(3, static_cast<std::int64_t>(r.line)).bind(4, r.reason)
+        .bind(5, r.record.substr(0, kQuarantineText))
+        .bind(6, static_cast<std::int64_t>(r.record_bytes))
+        .bind(7, static_cast<std::int64_t>(hash));
+    quarantine_.run();
+  }
+
+  void commit() override {
+    write_observations();
+    tx_.commit();
+  }
+
+ private:
+  // The first findings a store sees are kept as text and train its dictionary.
+  void write_raw(std::int64_t row, std::string_view raw) {
+    if (!codec_) {
+      raw_.bind(1, row).bind(2, std::int64_t{0}).bind(3, raw).run();
+      samples_.emplace_back(raw);
+      if (samples_.size() < kTrainingSamples) return;
+      std::string dict = RawCodec::train(samples_);
+      db_.prepare("INSERT INTO raw_dicts (created_at, dict) VALUES (?1, ?2)")
+          .bind(1, received_at_).bind_blob(2, dict).run();
+      dict_id_ = db_.last_insert_rowid();
+      codec_ = std::make_unique<RawCodec>(std::move(dict));
+      samples_.clear();
+      return;
+    }
+    const std::string_view packed = codec_->compress(raw);
+    if (packed.empty()) raw_.bind(1, row).bind(2, std::int64_t{0}).bind(3, raw).run();
+    else raw_.bind(1, row).bind(2, dict_id_).bind_blob(3, packed).run();
+  }
+
+  static constexpr std::size_t kTrainingSamples = 1000;
+
+  // Observations go in many rows per statement: per-statement overhead was most of their cost.
+  static constexpr std::size_t kObservationsPerInsert = 200;
+  struct Observation {
+    Timestamp updated_at;
+    std::int64_t finding;
+    std::uint16_t state;
+  };
+  static std::string observe_sql(std::size_t rows) {
+    std::string sql = "INSERT OR IGNORE INTO observations (updated_at, finding, state) VALUES ";
+    for (std::size_t i = 0; i < rows; ++i) sql += i ? ", (?, ?, ?)" : "(?, ?, ?)";
+    return sql;
+  }
+  void write_observations() {
+    if (observations_.empty()) return;
+    const bool full = observations_.size() == kObservationsPerInsert;
+    Statement partial = full ? Statement{db_, nullptr} : db_.prepare(observe_sql(observations_.size()));
+    Statement& stmt = full ? observe_ : partial;
+    int n = 1;
+    for (const Observation& o : observations_)
+      stmt.bind(n++, static_cast<std::int64_t>(o.updated_at)).bind(n++, o.finding).bind(n++, std::int64_t{o.state});
+    stmt.run();
+    observations_.clear();
+  }
+  static std::string insert_sql() {
+    std::string params;
+    const int n = finding_column_count() + 6;
+    for (int i = 1; i <= n; ++i) params += (i > 1 ? ", ?" : "?") + std::to_string(i);
+    return "INSERT INTO findings (" + std::string{finding_columns()} +
+           ", first_seen, last_seen, events, change_seq, content_hash, identity_hash) VALUES (" + params + ")";
+  }
+  static std::string update_sql() {
+    const int n = finding_column_count();
+    return "UPDATE findings SET " + finding_assignments(1) + ", last_seen = ?" + std::to_string(n + 1) +
+           ", events = events + ?" + std::to_string(n + 2) + ", change_seq = ?" + std::to_string(n + 3) +
+           ", content_hash = ?" + std::to_string(n + 4) + " WHERE rowid = ?" + std::to_string(n + 5);
+  }
+
+  Database& db_;
+  Transaction tx_;
+  Timestamp received_at_;
+  std::int64_t change_seq_ = 0;
+  Statement find_, raw_, insert_, update_, touch_, observe_, quarantine_;
+  std::string resources_;
+  std::int64_t dict_id_ = 0;
+  std::unique_ptr<RawCodec> codec_;
+  std::vector<std::string> samples_;
+  std::vector<Observation> observations_;
+};
+
+}  // namespace
+
+std::filesystem::path store_file(const std::filesystem::path& data_dir) { return data_dir / "cspm.db"; }
+
+SqliteStore::SqliteStore(const std::filesystem::path& data_dir) : db_(open_database(data_dir)) {
+  // WAL: readers (runs, queries) never block the writer (ingest) or each other.
+  // synchronous=FULL: a commit that returned survives a power cut, not only kill -9.
+  db_.exec("PRAGMA journal_mode = WAL");
+  db_.exec("PRAGMA synchronous = FULL");
+  db_.exec("PRAGMA cache_size = -65536");
+  migrate(db_);
+}
+
+SqliteStore::~SqliteStore() = default;
+
+std::unique_ptr<StoreWriter> SqliteStore::begin_write(Timestamp received_at) {
+  return std::make_unique<SqliteWriter>(db_, received_at);
+}
+
+std::uint64_t SqliteStore::prune_observations(Timestamp before) {
+  Transaction tx{db_};
+  db_.prepare("DELETE FROM observations WHERE updated_at < ?1").bind(1, before).run();
+  const auto n = static_cast<std::uint64_t>(db_.changes());
+  tx.commit();
+  return n;
+}
+
+std::uint64_t SqliteStore::select(const StoreSelection& selection,
+                                  std::optional<std::uint64_t> changed_after, FindingTable& into) {
+  // One read transaction: the high-water mark and the rows come from the same snapshot.
+  db_.exec("BEGIN");
+  try {
+    auto high = db_.prepare("SELECT coalesce(max(change_seq), 0) FROM findings");
+    high.step();
+    const std::int64_t watermark = high.integer(0);
+    std::string sql = "SELECT " + std::string{finding_columns()} +
+                      " FROM findings WHERE last_observed_at >= ?1 AND change_seq <= ?2";
+    if (changed_after) sql += " AND change_seq > ?3";
+    auto rows = db_.prepare(sql);
+    rows.bind(1, selection.observed_since).bind(2, watermark);
+    if (changed_after) rows.bind(3, static_cast<std::int64_t>(*changed_after));
+    Finding f;
+    while (rows.step()) {
+      read_finding(rows, 0, f);
+      into.upsert(f);
+    }
+    db_.exec("COMMIT");
+    return static_cast<std::uint64_t>(watermark);
+  } catch (...) {
+    db_.exec("ROLLBACK");
+    throw;
+  }
+}
+
+std::int64_t SqliteStore::begin_run(std::string_view pipeline, Timestamp started_at, Timestamp now,
+                                    bool dry_run) {
+  db_.prepare("INSERT INTO runs (pipeline, started_at, now, dry_run, outcome) VALUES (?1, ?2, ?3, ?4, 'running')")
+      .bind(1, pipeline).bind(2, started_at).bind(3, now).bind(4, std::int64_t{dry_run}).run();
+  return db_.last_insert_rowid();
+}
+
+void SqliteStore::finish_run(std::int64_t id, bool success, Timestamp finished_at,
+                             std::optional<std::uint64_t> watermark, std::string_view counts_json,
+                             std::string_view error) {
+  auto stmt = db_.prepare("UPDATE runs SET outcome = ?1, finished_at = ?2, watermark = ?3, counts = ?4, "
+                          "error = ?5 WHERE id = ?6");
+  stmt.bind(1, success ? std::string_view{"success"} : std::string_view{"failure"}).bind(2, finished_at);
+  if (watermark) stmt.bind(3, static_cast<std::int64_t>(*watermark));
+  else stmt.bind_null(3);
+  stmt.bind(4, counts_json).bind(5, error).bind(6, id).run();
+}
+
+std::optional<std::uint64_t> SqliteStore::last_success(std::string_view pipeline) {
+  auto stmt = db_.prepare("SELECT watermark FROM runs WHERE pipeline = ?1 AND outcome = 'success' "
+                          "AND dry_run = 0 AND watermark IS NOT NULL ORDER BY id DESC LIMIT 1");
+  stmt.bind(1, pipeline);
+  if (!stmt.step()) return std::nullopt;
+  return static_cast<std::uint64_t>(stmt.integer(0));
+}
+
+std::vector<RunRecord> SqliteStore::runs(std::string_view pipeline, std::size_t limit) {
+  auto stmt = db_.prepare("SELECT id, pipeline, started_at, coalesce(finished_at, 0), now, dry_run, outcome, "
+                          "watermark, coalesce(counts, ''), coalesce(error, '') FROM runs "
+                          "WHERE ?1 IS NULL OR pipeline = ?1 ORDER BY id DESC LIMIT ?2");
+  stmt.bind(1, pipeline).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<RunRecord> out;
+  while (stmt.step()) {
+    RunRecord r;
+    r.id = stmt.integer(0);
+    r.pipeline = stmt.text(1);
+    r.started_at = stmt.integer(2);
+    r.finished_at = stmt.integer(3);
+    r.now = stmt.integer(4);
+    r.dry_run = stmt.integer(5) != 0;
+    r.outcome = stmt.text(6);
+    if (!stmt.is_null(7)) r.watermark = static_cast<std::uint64_t>(stmt.integer(7));
+    r.counts_json = stmt.text(8);
+    r.error = stmt.text(9);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace cspm::store

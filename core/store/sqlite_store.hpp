@@ -1,0 +1,40 @@
+// The SQLite (WAL) implementation of the store: one database file in the data directory.
+#pragma once
+#include <filesystem>
+#include <memory>
+
+#include "sqlite.hpp"
+#include "store.hpp"
+
+namespace cspm::store {
+
+/// The database file inside a data directory.
+std::filesystem::path store_file(const std::filesystem::path& data_dir);
+
+class SqliteStore final : public Store {
+ public:
+  /// Opens (creating the directory and the file if needed) and migrates the store.
+  /// Throws SqliteError with a readable message (unwritable directory, full disk, a store
+  /// from a newer cspmd…).
+  explicit SqliteStore(const std::filesystem::path& data_dir);
+  ~SqliteStore() override;
+
+  std::unique_ptr<StoreWriter> begin_write(Timestamp received_at) override;
+  std::uint64_t prune_observations(Timestamp before) override;
+  std::uint64_t select(const StoreSelection& selection, std::optional<std::uint64_t> changed_after,
+                       FindingTable& into) override;
+  std::int64_t begin_run(std::string_view pipeline, Timestamp started_at, Timestamp now,
+                         bool dry_run) override;
+  void finish_run(std::int64_t id, bool success, Timestamp finished_at,
+                  std::optional<std::uint64_t> watermark, std::string_view counts_json,
+                  std::string_view error) override;
+  std::optional<std::uint64_t> last_success(std::string_view pipeline) override;
+  std::vector<RunRecord> runs(std::string_view pipeline, std::size_t limit) override;
+
+  Database& database() noexcept { return db_; }
+
+ private:
+  Database db_;
+};
+
+}  // namespace cspm::store
