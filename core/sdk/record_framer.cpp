@@ -20,6 +20,27 @@ constexpr std::size_t kMaxDocument = 1u << 30;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
+// True when `line` (starting with { or [) is one complete JSON value: a pretty-printed
+// document never closes its first bracket on the first line.
+bool closes_on_its_line(std::string_view line) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t k = 0; k < line.size(); ++k) {
+    const char c = line[k];
+    if (in_string) {
+      if (c == '\\') ++k;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) return line.find_first_not_of(" \t\r", k + 1) == std::string_view::npos;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 // NDJSON unless the text is one (pretty-printed) document: that shows on line two, which
@@ -34,6 +55,7 @@ bool looks_like_ndjson(std::string_view head) {
   if (first != '{' && first != '[') return true;
   const std::size_t nl = head.find('\n', i);
   if (nl == std::string_view::npos) return true;  // one line: either reading is the same
+  if (closes_on_its_line(head.substr(i, nl - i))) return true;  // whatever the next line holds
   std::size_t j = nl + 1;
   while (j < head.size() && (head[j] == '\n' || head[j] == '\r')) ++j;
   if (j == head.size()) return true;

@@ -10,6 +10,7 @@
 
 #include <cspm/asff_reader.hpp>
 
+#include "asff_json.hpp"
 #include "support.hpp"
 
 using namespace cspm;
@@ -29,35 +30,18 @@ class Recorder final : public FindingHandler {
     findings.push_back({std::string{f.id}, std::string{f.account_id}, std::string{f.severity},
                         std::string{f.workflow_status}, std::string{raw}, f.last_observed_at, position});
   }
-  void on_malformed(const RecordError& e) override { errors.push_back(e); }
+  void on_malformed(const RecordError& e) override {
+    errors.push_back(e);
+    errors.back().record = {};  // a view into the reader's buffer: keep a copy instead
+    records.emplace_back(e.record);
+  }
   std::vector<Got> findings;
   std::vector<RecordError> errors;
+  std::vector<std::string> records;
 };
 
-json finding(const std::string& id, const std::string& account = "111122223333") {
-  return {{"SchemaVersion", "2018-10-08"},
-          {"Id", id},
-          {"ProductArn", "arn:aws:securityhub:eu-west-1::product/aws/securityhub"},
-          {"AwsAccountId", account},
-          {"GeneratorId", "security-control/S3.1"},
-          {"Types", {"Software and Configuration Checks"}},
-          {"CreatedAt", "2026-11-25T08:00:00Z"},
-          {"UpdatedAt", "2026-11-26T08:00:00.500Z"},
-          {"Severity", {{"Label", "HIGH"}, {"Normalized", 70}}},
-          {"Title", "t"},
-          {"Description", "d"},
-          {"Compliance", {{"Status", "FAILED"}, {"SecurityControlId", "S3.1"}}},
-          {"Workflow", {{"Status", "NEW"}}},
-          {"RecordState", "ACTIVE"},
-          {"Resources", {{{"Type", "AwsS3Bucket"}, {"Id", "arn:aws:s3:::b-" + id}, {"Region", "eu-west-1"},
-                          {"Details", {{"AwsS3Bucket", {{"OwnerId", "x"}}}}}}}}};
-}
-
-json event(std::vector<json> findings) {
-  return {{"version", "0"}, {"id", "e"}, {"detail-type", "Security Hub Findings - Imported"},
-          {"source", "aws.securityhub"}, {"account", "111122223333"}, {"region", "eu-west-1"},
-          {"resources", json::array()}, {"detail", {{"findings", findings}}}};
-}
+using test::event;
+using test::finding;
 
 Recorder read(const std::string& content, const std::string& name = "in.ndjson") {
   test::TempDir dir;
@@ -78,6 +62,16 @@ std::string reference(const std::string& relative) {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(asff_reader_test)
+
+BOOST_AUTO_TEST_CASE(a_broken_second_line_does_not_make_ndjson_one_document) {
+  // The first line is a whole event, so this is NDJSON with one bad record, not a broken
+  // pretty-printed document (which would lose the good event with it).
+  const auto r = read(event({finding("a")}).dump() + "\nnot json\n" + event({finding("b")}).dump() + "\n");
+  BOOST_TEST(r.findings.size() == 2u);
+  BOOST_REQUIRE(r.errors.size() == 1u);
+  BOOST_TEST(r.errors[0].line == 2u);
+  BOOST_TEST(r.records[0] == "not json");
+}
 
 BOOST_AUTO_TEST_CASE(takes_every_finding_of_an_event) {
   const auto r = read(event({finding("a"), finding("b"), finding("c")}).dump() + "\n");
