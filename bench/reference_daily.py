@@ -190,6 +190,9 @@ def main():
     p.add_argument("--account-controls", type=id_list, default=set())
     p.add_argument("--resource-controls", type=id_list, default=set())
     p.add_argument("--window-hours", type=float, default=24, help="length of the window (default 24)")
+    p.add_argument("--latest-counts", action="store_true",
+                   help="print the latest state's counts (unique findings, by severity, by account, "
+                        "malformed) as one JSON object instead of groups: the store's oracle")
     args = p.parse_args()
     now = instant(args.now)
     if now is None:
@@ -203,6 +206,14 @@ def main():
                 old = latest.get(identity)
                 if old is None or summary["updated"] >= old["updated"]:
                     latest[identity] = summary
+    if args.latest_counts:
+        by = lambda key: dict(sorted(
+            (value, sum(1 for s in latest.values() if s[key] == value))
+            for value in {s[key] for s in latest.values()}))
+        print(json.dumps({"unique": len(latest), "malformed": stats["malformed"], "events": stats["events"],
+                          "findings": stats["findings"], "by_severity": by("severity"),
+                          "by_account": by("account")}))
+        return
     out, stats["relevant"] = groups(latest, args, now)
     stats["unique"], stats["groups"] = len(latest), len(out)
     write = sys.stdout.write

@@ -6,13 +6,18 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <memory>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cspm/context.hpp>
 #include <cspm/finding.hpp>
@@ -146,6 +151,85 @@ inline const fs::path& test_data_dir() {
 inline CommandResult cspmd(const std::string& args) {
   return run_command(std::string{"CSPM_PLUGIN_DIR='"} + CSPM_PLUGIN_DIR + "' CSPM_DATA_DIR='" +
                      test_data_dir().string() + "' '" + CSPMD_BINARY + "' " + args);
+}
+
+/// A cspmd started in the background whose stderr is read line by line as it comes (so a
+/// test can act at a precise point of its progress without sleeping).
+class Background {
+ public:
+  explicit Background(const std::vector<std::string>& args) {
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], 2);
+      const int null = open("/dev/null", O_WRONLY);
+      dup2(null, 1);
+      close(fds[0]);
+      setenv("CSPM_PLUGIN_DIR", CSPM_PLUGIN_DIR, 1);
+      std::vector<char*> argv{const_cast<char*>(CSPMD_BINARY)};
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      execv(CSPMD_BINARY, argv.data());
+      _exit(127);
+    }
+    close(fds[1]);
+    err_ = fdopen(fds[0], "r");
+  }
+  ~Background() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      wait();
+    }
+    if (err_) fclose(err_);
+  }
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+
+  /// The next stderr line; nullopt at end of output.
+  std::optional<std::string> next_line() {
+    std::string line;
+    for (int c; (c = fgetc(err_)) != EOF;) {
+      if (c == '\n') return line;
+      line += static_cast<char>(c);
+    }
+    if (line.empty()) return std::nullopt;
+    return line;
+  }
+  /// Reads stderr until a line contains `text`; false if the output ended first.
+  bool wait_for(const std::string& text) {
+    while (auto line = next_line())
+      if (line->find(text) != std::string::npos) return true;
+    return false;
+  }
+  void kill9() { ::kill(pid_, SIGKILL); }
+  /// The exit code, or -signal.
+  int wait() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* err_ = nullptr;
+};
+
+/// Quoted for the shell (single quotes inside survive).
+inline std::string q(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
+  return out + "'";
+}
+
+/// Runs the project's generator (tools/gen-findings) with `options` into dir/name.
+inline std::string generate_findings(const TempDir& dir, const std::string& name, const std::string& options) {
+  const auto path = dir.path() / name;
+  const auto r = run_command("python3 " + q(std::string{CSPM_SOURCE_DIR} + "/tools/gen-findings") + " " + options +
+                             " > " + q(path.string()));
+  if (r.exit_code != 0) throw std::runtime_error("gen-findings failed: " + r.err);
+  return path.string();
 }
 
 inline std::vector<std::string> lines_of(const std::string& text) {

@@ -143,7 +143,7 @@ int query_command(int argc, char** argv) {
         return kExitUsage;
       }
     }
-    auto stmt = db.prepare(sql.text);
+    auto stmt = db.prepare_one(sql.text);
     if (!stmt.read_only()) {
       std::cerr << "cspmd query: --sql runs read-only statements only (SELECT, WITH …)\n";
       return kExitUsage;

@@ -48,6 +48,18 @@ Statement Database::prepare(std::string_view sql) {
   return Statement{*this, stmt};
 }
 
+Statement Database::prepare_one(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const char* tail = nullptr;
+  const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, &tail);
+  if (rc != SQLITE_OK) fail(rc, "cannot prepare \"" + std::string{sql.substr(0, 60)} + "\"");
+  Statement out{*this, stmt};
+  const std::string_view rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
+  if (rest.find_first_not_of(" \t\r\n;") != std::string_view::npos)
+    throw SqliteError(SQLITE_ERROR, "one SQL statement at a time (found more after \";\")");
+  return out;
+}
+
 std::int64_t Database::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
 int Database::changes() const noexcept { return sqlite3_changes(db_); }
 

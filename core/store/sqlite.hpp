@@ -36,6 +36,8 @@ class Database {
   /// Runs statements without results (schema, pragmas, BEGIN/COMMIT).
   void exec(std::string_view sql);
   Statement prepare(std::string_view sql);
+  /// Like prepare(), but text after the first statement is an error rather than ignored.
+  Statement prepare_one(std::string_view sql);
   std::int64_t last_insert_rowid() const noexcept;
   int changes() const noexcept;
   sqlite3* handle() const noexcept { return db_; }

@@ -28,7 +28,7 @@ struct Params {
   std::string severities = "CRITICAL,HIGH";
 };
 
-std::string q(const std::string& s) { return "'" + s + "'"; }
+using test::q;
 
 std::string cspmd_args(const std::vector<std::string>& inputs, const Params& p) {
   std::string args = "run " + q(kDaily) + " --dry-run --now " + p.now + " --input";
@@ -78,10 +78,7 @@ void compare_with_reference(const std::vector<std::string>& inputs, const Params
 }
 
 std::string generate(const test::TempDir& dir, const std::string& name, const std::string& options) {
-  const auto path = dir.path() / name;
-  const auto r = test::run_command("python3 " + q(kSource + "/tools/gen-findings") + " " + options + " > " + q(path.string()));
-  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  return path.string();
+  return test::generate_findings(dir, name, options);
 }
 
 std::vector<std::string> accounts_of(const std::string& summary_file, std::size_t n) {
