@@ -26,12 +26,14 @@ int ingest_command(int argc, char** argv) {
   std::vector<std::string> files;
   std::string format = "text", now_text, retention_text;
   std::size_t batch = 0, report_limit = 20;
+  unsigned threads = 2;
   long long max_record = 8 << 20;
   ConfigArgs config_args;
   opts.add_options()
       ("help,h", "show this help")
       ("format", po::value(&format), "text (default) or json: one object with the counts")
       ("batch", po::value(&batch), "finding versions per committed transaction (default 500000)")
+      ("threads", po::value(&threads), "parsers for large plain NDJSON files (default 2; 1-16)")
       ("max-record-bytes", po::value(&max_record), "records larger than this are quarantined (default 8 MiB)")
       ("retention", po::value(&retention_text), "keep observations this long (default from cspmd.toml, 30d); 0s keeps all")
       ("report-limit", po::value(&report_limit), "how many quarantined records to list on stderr (default 20)")
@@ -77,6 +79,11 @@ int ingest_command(int argc, char** argv) {
     options.received_at = *t;
   }
   if (batch) options.batch_findings = batch;
+  if (threads < 1 || threads > 16) {
+    std::cerr << "cspmd ingest: --threads must be between 1 and 16\n";
+    return kExitUsage;
+  }
+  options.threads = threads;
   options.max_record_bytes = static_cast<std::size_t>(max_record);
   options.spool_dir = config->data_dir;
   std::uint64_t reported = 0;

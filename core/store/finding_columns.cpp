@@ -132,17 +132,44 @@ void read_finding(const Statement& stmt, int first, Finding& f) {
 }
 
 std::string encode_resources(const std::vector<Resource>& resources) {
-  nlohmann::json out = nlohmann::json::array();
+  // Written by hand: this runs for every stored finding, and building nlohmann objects for
+  // it was a tenth of the store's write time. Text is valid UTF-8 (the reader checked).
+  std::string out = "[";
+  const auto string = [&out](std::string_view s) {
+    out += '"';
+    for (const char c : s) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (u < 0x20) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += "\\u00";
+        out += kHex[u >> 4];
+        out += kHex[u & 15];
+      } else {
+        out += c;
+      }
+    }
+    out += '"';
+  };
   for (const Resource& r : resources) {
-    nlohmann::json o = nlohmann::json::object();
-    if (!r.type.empty()) o["Type"] = r.type;
-    o["Id"] = r.id;
-    if (!r.region.empty()) o["Region"] = r.region;
-    if (!r.partition.empty()) o["Partition"] = r.partition;
-    out.push_back(std::move(o));
+    if (out.size() > 1) out += ',';
+    out += '{';
+    bool first = true;
+    for (const auto& [key, value] : {std::pair{"Type", r.type}, std::pair{"Id", r.id},
+                                     std::pair{"Region", r.region}, std::pair{"Partition", r.partition}}) {
+      if (value.empty() && std::string_view{key} != "Id") continue;
+      if (!first) out += ',';
+      first = false;
+      out += '"';
+      out += key;
+      out += "\":";
+      string(value);
+    }
+    out += '}';
   }
-  // Invalid UTF-8 cannot reach here (the reader validated it); replace rather than throw.
-  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return out + "]";
 }
 
 bool decode_resources(std::string_view json, std::vector<Resource>& out, std::string& unescaped) {

@@ -8,6 +8,11 @@
 #include <deque>
 #include <fstream>
 #include <map>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 #include <fcntl.h>
@@ -20,6 +25,7 @@
 #include <cspm/asff_reader.hpp>
 
 #include "observation_state.hpp"
+#include "owned_finding.hpp"
 
 namespace cspm::store {
 namespace {
@@ -43,8 +49,9 @@ Key key_of(const Finding& f) {
 struct VersionRow {
   Timestamp updated_at;
   std::uint64_t content;
+  std::uint64_t position;  // in the file: orders versions the way the file does
   std::uint16_t state;
-  std::uint32_t next;  // the identity's next version, or kNone
+  std::uint32_t next;      // the identity's next version (as they arrived), or kNone
 };
 constexpr std::uint32_t kNone = 0xffffffff;
 
@@ -55,23 +62,24 @@ struct Pending {
   std::uint32_t first, last; // versions, in arrival order
 };
 
-// One file's worth of batches.
+// One file's worth of batches. Reader threads hand findings in concurrently; what needs no
+// shared state (hashing) happens before the lock.
 class Batcher final : public FindingHandler {
  public:
   Batcher(Store& store, const IngestOptions& options, const std::string& source, const std::string& plain,
           IngestCounts& total)
       : store_(store), options_(options), source_(source), plain_(plain), total_(total) {}
-  ~Batcher() override {
-    if (fd_ >= 0) close(fd_);
-  }
   Batcher(const Batcher&) = delete;
   Batcher& operator=(const Batcher&) = delete;
 
   void on_finding(const Finding& f, std::string_view raw, std::uint64_t position) override {
     const Key key = key_of(f);
+    const std::uint64_t content = content_hash(f);
+    const std::uint16_t state = observation_state(f);
+    const std::lock_guard lock{mutex_};
     auto [it, inserted] = index_.try_emplace(key, static_cast<std::uint32_t>(pending_.size()));
     const auto v = static_cast<std::uint32_t>(versions_.size());
-    versions_.push_back({f.updated_at, content_hash(f), observation_state(f), kNone});
+    versions_.push_back({f.updated_at, content, position, state, kNone});
     if (inserted) {
       pending_.push_back({f.updated_at, position, static_cast<std::uint32_t>(raw.size()), v, v});
     } else {
@@ -79,7 +87,7 @@ class Batcher final : public FindingHandler {
       versions_[p.last].next = v;
       p.last = v;
       // Later input wins ties, as in the file source.
-      if (f.updated_at >= p.updated_at) {
+      if (f.updated_at > p.updated_at || (f.updated_at == p.updated_at && position > p.offset)) {
         p.updated_at = f.updated_at;
         p.offset = position;
         p.length = static_cast<std::uint32_t>(raw.size());
@@ -89,6 +97,7 @@ class Batcher final : public FindingHandler {
   }
 
   void on_malformed(const RecordError& e) override {
+    const std::lock_guard lock{mutex_};
     QuarantinedCopy q{source_, e.line, e.reason, std::string{e.record.substr(0, 64 * 1024)}, e.record_bytes};
     quarantine_bytes_ += q.record.size();
     quarantined_.push_back(std::move(q));
@@ -109,16 +118,37 @@ class Batcher final : public FindingHandler {
     std::vector<std::uint32_t> order(pending_.size());
     for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(), [&](auto a, auto b) { return pending_[a].offset < pending_[b].offset; });
-    std::vector<Version> versions;
-    for (const std::uint32_t i : order) {
-      const Pending& p = pending_[i];
-      versions.clear();
-      for (std::uint32_t v = p.first; v != kNone; v = versions_[v].next) {
-        const VersionRow& row = versions_[v];
-        versions.push_back({row.updated_at, row.content, row.state});
+    // Two stages on two cores: this thread writes to the store while a helper re-reads and
+    // parses the winners ahead of it, a chunk at a time.
+    Handoff handoff;
+    std::exception_ptr helper_error;
+    std::thread helper([&] {
+      try {
+        prepare_winners(order, handoff);
+      } catch (...) {
+        helper_error = std::current_exception();
       }
-      reread(p, versions, *writer, batch);
+      handoff.close();
+    });
+    try {
+      std::vector<Prepared> chunk;
+      while (handoff.take(chunk))
+        for (Prepared& w : chunk) {
+          if (w.found) {
+            writer->put(w.owned.finding(), w.owned.raw(), w.versions, batch);
+            continue;
+          }
+          const QuarantineRecord r{source_, 0, "changed while it was being ingested", w.owned.raw(), w.length};
+          writer->quarantine(r, batch);
+          if (options_.on_quarantine) options_.on_quarantine(r);
+        }
+    } catch (...) {
+      handoff.cancel();
+      helper.join();
+      throw;
     }
+    helper.join();
+    if (helper_error) std::rethrow_exception(helper_error);
     writer->commit();
     total_.findings += batch.findings;
     total_.findings_new += batch.findings_new;
@@ -142,36 +172,93 @@ class Batcher final : public FindingHandler {
     std::uint64_t record_bytes;
   };
 
-  // Parses the winning version again from the file; only winners are ever materialized.
-  class One final : public FindingHandler {
-   public:
-    void on_finding(const Finding& f, std::string_view raw, std::uint64_t) override {
-      if (!found) (*put)(f, raw);
-      found = true;
-    }
-    void on_malformed(const RecordError&) override {}
-    const std::function<void(const Finding&, std::string_view)>* put = nullptr;
+  // A winner re-read from the file and parsed: only winners are ever materialized.
+  struct Prepared {
+    OwnedFinding owned;
+    std::vector<Version> versions;
+    std::uint32_t length = 0;
     bool found = false;
   };
 
-  void reread(const Pending& p, const std::vector<Version>& versions, StoreWriter& writer, IngestCounts& batch) {
-    if (fd_ < 0) fd_ = open(plain_.c_str(), O_RDONLY | O_CLOEXEC);
-    buffer_.resize(p.length);
-    const bool read = fd_ >= 0 && pread(fd_, buffer_.data(), p.length, static_cast<off_t>(p.offset)) ==
-                                      static_cast<ssize_t>(p.length);
-    const std::function<void(const Finding&, std::string_view)> put =
-        [&](const Finding& f, std::string_view raw) { writer.put(f, raw, versions, batch); };
-    One one;
-    one.put = &put;
-    ReadStats stats;
-    if (read) reader_.read_document(buffer_, source_, 0, one, stats);
-    if (!one.found) {  // the file changed under us: keep what we know, loudly
-      const QuarantineRecord r{source_, 0, "changed while it was being ingested", buffer_, p.length};
-      writer.quarantine(r, batch);
-      if (options_.on_quarantine) options_.on_quarantine(r);
+  // Chunks of prepared winners from the helper thread to the writer.
+  class Handoff {
+   public:
+    void give(std::vector<Prepared>&& chunk) {
+      std::unique_lock lock{mutex_};
+      room_.wait(lock, [&] { return chunks_.size() < 4 || cancelled_; });
+      if (cancelled_) throw std::runtime_error("cancelled");
+      chunks_.push_back(std::move(chunk));
+      ready_.notify_one();
     }
+    bool take(std::vector<Prepared>& chunk) {
+      std::unique_lock lock{mutex_};
+      ready_.wait(lock, [&] { return !chunks_.empty() || closed_; });
+      if (chunks_.empty()) return false;
+      chunk = std::move(chunks_.front());
+      chunks_.pop_front();
+      room_.notify_one();
+      return true;
+    }
+    void close() {
+      const std::lock_guard lock{mutex_};
+      closed_ = true;
+      ready_.notify_all();
+    }
+    void cancel() {
+      const std::lock_guard lock{mutex_};
+      cancelled_ = true;
+      room_.notify_all();
+    }
+
+   private:
+    std::mutex mutex_;
+    std::condition_variable ready_, room_;
+    std::deque<std::vector<Prepared>> chunks_;
+    bool closed_ = false, cancelled_ = false;
+  };
+
+  class One final : public FindingHandler {
+   public:
+    explicit One(Prepared& into) : into_(into) {}
+    void on_finding(const Finding& f, std::string_view raw, std::uint64_t) override {
+      if (!into_.found) into_.owned.assign(f, raw);
+      into_.found = true;
+    }
+    void on_malformed(const RecordError&) override {}
+
+   private:
+    Prepared& into_;
+  };
+
+  void prepare_winners(const std::vector<std::uint32_t>& order, Handoff& handoff) {
+    constexpr std::size_t kChunk = 512;
+    const int fd = open(plain_.c_str(), O_RDONLY | O_CLOEXEC);
+    std::string buffer;
+    AsffReader reader;
+    std::vector<Prepared> chunk;
+    std::vector<const VersionRow*> rows;
+    for (const std::uint32_t i : order) {
+      const Pending& p = pending_[i];
+      Prepared& w = chunk.emplace_back();
+      rows.clear();
+      for (std::uint32_t v = p.first; v != kNone; v = versions_[v].next) rows.push_back(&versions_[v]);
+      std::sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->position < b->position; });
+      for (const VersionRow* row : rows) w.versions.push_back({row->updated_at, row->content, row->state});
+      w.length = p.length;
+      buffer.resize(p.length);
+      const bool read = fd >= 0 && pread(fd, buffer.data(), p.length, static_cast<off_t>(p.offset)) ==
+                                       static_cast<ssize_t>(p.length);
+      One one{w};
+      ReadStats stats;
+      if (read) reader.read_document(buffer, source_, 0, one, stats);
+      if (!w.found) w.owned.assign(Finding{}, buffer);  // the file changed under us
+      if (chunk.size() == kChunk) handoff.give(std::exchange(chunk, {}));
+    }
+    if (fd >= 0) close(fd);
+    if (!chunk.empty()) handoff.give(std::move(chunk));
   }
 
+  std::mutex mutex_;
   Store& store_;
   const IngestOptions& options_;
   const std::string& source_;
@@ -182,9 +269,6 @@ class Batcher final : public FindingHandler {
   std::vector<VersionRow> versions_;
   std::vector<QuarantinedCopy> quarantined_;
   std::size_t quarantine_bytes_ = 0;
-  int fd_ = -1;
-  std::string buffer_;
-  AsffReader reader_;
 };
 
 // True for a regular file that does not start with the gzip magic.
@@ -237,11 +321,12 @@ IngestResult ingest(Store& store, const std::vector<std::string>& paths, const I
       plain = spooled.string();
     }
     Batcher batcher{store, options, path, plain, result.counts};
-    AsffReader reader{options.max_record_bytes};
     ReadStats stats;
     Status s = Status::success();
     try {
-      s = reader.read_file(plain, batcher, stats);
+      s = AsffReader::read_file_parallel(
+          plain, options.threads, [&](unsigned) -> FindingHandler& { return batcher; }, stats,
+          options.max_record_bytes);
       batcher.flush();  // also after a read error: what was read is kept
     } catch (const std::exception& e) {  // the store failed (disk full, read-only…)
       s = Status::failure(e.what());

@@ -17,6 +17,7 @@ struct IngestOptions {
   /// coalesced, so only the newest one's raw JSON is written.
   std::size_t batch_findings = 500'000;
   std::size_t max_record_bytes = 8u << 20;
+  unsigned threads = 2;  ///< parsers for large plain NDJSON files (the store writer is one more)
   Timestamp received_at = 0;                      ///< 0: the system clock
   std::chrono::milliseconds retention{30LL * 24 * 3600 * 1000};  ///< of observations; 0 keeps all
   std::filesystem::path spool_dir;                ///< for stdin and gzip input (made seekable)
