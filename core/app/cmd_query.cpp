@@ -73,7 +73,7 @@ int query_command(int argc, char** argv) {
       ("format,f", po::value(&format), "table (default), json (one object per line) or csv")
       ("limit", po::value(&limit), "at most this many rows")
       ("sql", po::value(&sql_text), "run this read-only SQL instead (tables: findings, observations, "
-                                    "quarantine, runs; view observation_states; raw_json(findings.rowid) "
+                                    "quarantine, runs; views findings, observation_states; raw_json(findings.row) "
                                     "gives a finding's JSON as received)")
       ("now", po::value(&now_text), "anchor for durations in --since/--until (ISO 8601); default: the clock");
   add_config_options(opts, config_args);

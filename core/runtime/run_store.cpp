@@ -18,10 +18,10 @@ Status RunStore::select(const StoreSelection& selection, RunContext& ctx, std::v
     }
     StoreSelection effective = selection;
     if (after) effective.observed_since = 0;
-    auto table = std::make_shared<FindingTable>();
+    auto table = std::make_shared<store::StoredFindings>();
     const std::uint64_t high = store_.select(effective, after, *table);
     watermark_ = std::max(watermark_.value_or(0), high);
-    const auto found = table->findings();
+    const auto found = table->pointers();
     out.insert(out.end(), found.begin(), found.end());
     ctx.retain(std::move(table));
     return Status::success();

@@ -13,10 +13,15 @@ struct TextColumn {
   std::string_view name;
   std::string_view F::*member;
 };
-constexpr std::array<TextColumn, 17> kText{{
+// Text unique to a finding, stored in its row.
+constexpr std::array<TextColumn, 4> kInline{{
     {"product_arn", &F::product_arn},
     {"finding_id", &F::id},
     {"account_id", &F::account_id},
+    {"source_url", &F::source_url},
+}};
+// Text shared by many findings, stored once in `texts`; the row holds "<name>_id".
+constexpr std::array<TextColumn, 14> kShared{{
     {"account_name", &F::account_name},
     {"region", &F::region},
     {"type", &F::type},
@@ -42,14 +47,20 @@ constexpr std::array<TimeColumn, 4> kTimes{{
     {"first_observed_at", &F::first_observed_at},
     {"last_observed_at", &F::last_observed_at},
 }};
-// After the text and time columns: source_url, resources, resource_id, resource_type.
-constexpr int kTail = 4;
+// After those: resources (JSON), resource_id, resource_type_id.
+constexpr int kTail = 3;
+
+template <class Fn>
+void each_column(Fn&& fn) {
+  for (const auto& c : kInline) fn(std::string{c.name});
+  for (const auto& c : kShared) fn(std::string{c.name} + "_id");
+  for (const auto& c : kTimes) fn(std::string{c.name});
+  for (const char* c : {"resources", "resource_id", "resource_type_id"}) fn(std::string{c});
+}
 
 std::string column_list() {
   std::string out;
-  for (const auto& c : kText) out.append(c.name).append(", ");
-  for (const auto& c : kTimes) out.append(c.name).append(", ");
-  out += "source_url, resources, resource_id, resource_type";
+  each_column([&](const std::string& name) { out += (out.empty() ? "" : ", ") + name; });
   return out;
 }
 
@@ -93,42 +104,66 @@ std::string_view finding_columns() noexcept {
   return list;
 }
 
-int finding_column_count() noexcept { return static_cast<int>(kText.size() + kTimes.size()) + kTail; }
+int finding_column_count() noexcept {
+  return static_cast<int>(kInline.size() + kShared.size() + kTimes.size()) + kTail;
+}
 
 std::string finding_assignments(int first) {
   std::string out;
   int n = first;
-  const auto add = [&](std::string_view name) {
-    if (!out.empty()) out += ", ";
-    out.append(name).append(" = ?").append(std::to_string(n++));
-  };
-  for (const auto& c : kText) add(c.name);
-  for (const auto& c : kTimes) add(c.name);
-  for (std::string_view c : {"source_url", "resources", "resource_id", "resource_type"}) add(c);
+  each_column([&](const std::string& name) {
+    out += (out.empty() ? "" : ", ") + name + " = ?" + std::to_string(n++);
+  });
   return out;
 }
 
-void bind_finding(Statement& stmt, int first, const Finding& f, std::string& resources) {
+std::string findings_view_sql() {
+  std::string columns = "s.rowid AS row", joins;
+  for (const auto& c : kInline) columns += ", s." + std::string{c.name};
+  int t = 0;
+  for (const auto& c : kShared) {
+    const std::string alias = "t" + std::to_string(t++);
+    columns += ", " + alias + ".text AS " + std::string{c.name};
+    joins += " LEFT JOIN texts " + alias + " ON " + alias + ".id = s." + std::string{c.name} + "_id";
+  }
+  columns += ", s.resources, s.resource_id, rt.text AS resource_type";
+  joins += " LEFT JOIN texts rt ON rt.id = s.resource_type_id";
+  for (const auto& c : kTimes) columns += ", s." + std::string{c.name};
+  columns += ", s.first_seen, s.last_seen, s.events, s.change_seq, s.content_hash";
+  return "CREATE VIEW findings AS SELECT " + columns + " FROM finding_states s" + joins + ";";
+}
+
+void bind_finding(Statement& stmt, int first, const Finding& f, std::string& resources, TextIds& texts) {
   int n = first;
-  for (const auto& c : kText) stmt.bind(n++, f.*c.member);
+  for (const auto& c : kInline) stmt.bind(n++, f.*c.member);
+  for (const auto& c : kShared) {
+    if (const std::int64_t id = texts.id(f.*c.member)) stmt.bind(n++, id);
+    else stmt.bind_null(n++);
+  }
   for (const auto& c : kTimes) {
     if (f.*c.member) stmt.bind(n++, static_cast<std::int64_t>(f.*c.member));
     else stmt.bind_null(n++);
   }
   resources = encode_resources(f.resources);
-  stmt.bind(n++, f.source_url);
   stmt.bind(n++, std::string_view{resources});
   stmt.bind(n++, f.resources.empty() ? std::string_view{} : f.resources.front().id);
-  stmt.bind(n++, f.resources.empty() ? std::string_view{} : f.resources.front().type);
+  const std::int64_t type = f.resources.empty() ? 0 : texts.id(f.resources.front().type);
+  if (type) stmt.bind(n++, type);
+  else stmt.bind_null(n++);
 }
 
-void read_finding(const Statement& stmt, int first, Finding& f) {
+void read_finding(const Statement& stmt, int first, Finding& f, StoredFindings& into) {
   int n = first;
-  for (const auto& c : kText) f.*c.member = stmt.text(n++);
+  for (const auto& c : kInline) f.*c.member = into.keep(stmt.text(n++));
+  for (const auto& c : kShared) {
+    const auto id = static_cast<std::size_t>(stmt.integer(n++));
+    f.*c.member = id < into.texts.size() ? std::string_view{into.texts[id]} : std::string_view{};
+  }
   for (const auto& c : kTimes) f.*c.member = stmt.integer(n++);
-  f.source_url = stmt.text(n++);
   thread_local std::string unescaped;
   decode_resources(stmt.text(n++), f.resources, unescaped);
+  for (Resource& r : f.resources)
+    for (std::string_view* s : {&r.type, &r.id, &r.region, &r.partition}) *s = into.keep(*s);
 }
 
 std::string encode_resources(const std::vector<Resource>& resources) {

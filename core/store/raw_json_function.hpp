@@ -1,4 +1,4 @@
-// raw_json(findings.rowid): the SQL function that gives back a stored finding's JSON.
+// raw_json(findings.row): the SQL function that gives back a stored finding's JSON.
 #pragma once
 #include "sqlite.hpp"
 

@@ -1,6 +1,7 @@
 // Migrations: append new steps, never edit a released one (stores in the field ran it).
 #include "schema.hpp"
 
+#include "finding_columns.hpp"
 #include "observation_state.hpp"
 
 #include <array>
@@ -14,50 +15,58 @@ namespace {
 // Version 1: what ingest writes. Timestamps are UTC milliseconds; text columns hold the
 // normalized fields the pipelines and `cspmd query` read; finding_raw the latest JSON.
 constexpr const char* kVersion1 = R"sql(
-CREATE TABLE findings (
-  product_arn       TEXT NOT NULL,
-  finding_id        TEXT NOT NULL,
-  account_id        TEXT NOT NULL,
-  account_name      TEXT,
-  region            TEXT,
-  type              TEXT,
-  generator_id      TEXT,
-  control_id        TEXT,
-  product_name      TEXT,
-  severity          TEXT NOT NULL,
-  compliance_status TEXT,
-  workflow_status   TEXT,
-  record_state      TEXT,
-  title             TEXT,
-  description       TEXT,
-  remediation_text  TEXT,
-  remediation_url   TEXT,
-  source_url        TEXT,
-  resources         TEXT NOT NULL,   -- JSON: [{"Type", "Id", "Region", "Partition"}]
-  resource_id       TEXT NOT NULL,   -- Resources[0].Id, for queries
-  resource_type     TEXT,
-  created_at        INTEGER,
-  updated_at        INTEGER NOT NULL,
-  first_observed_at INTEGER,
-  last_observed_at  INTEGER NOT NULL,
-  first_seen        INTEGER NOT NULL, -- when this store first received the finding
-  last_seen         INTEGER NOT NULL, -- when it last received any version of it
-  events            INTEGER NOT NULL, -- versions received
-  change_seq        INTEGER NOT NULL, -- store-wide counter, bumped when the state changes
-  content_hash      INTEGER NOT NULL,
-  identity_hash     INTEGER NOT NULL  -- of (product_arn, finding_id); see sqlite_store.cpp
+-- Text that many findings share (titles, descriptions, regions, statuses…), once each.
+CREATE TABLE texts (
+  id   INTEGER PRIMARY KEY,
+  text TEXT NOT NULL UNIQUE
+);
+
+-- The latest state per identity. Shared text is by id (<name>_id -> texts); the
+-- `findings` view (finding_columns.cpp) spells it out and is what queries read.
+CREATE TABLE finding_states (
+  product_arn           TEXT NOT NULL,
+  finding_id            TEXT NOT NULL,
+  account_id            TEXT NOT NULL,
+  source_url            TEXT,
+  account_name_id       INTEGER,
+  region_id             INTEGER,
+  type_id               INTEGER,
+  generator_id_id       INTEGER,
+  control_id_id         INTEGER,
+  product_name_id       INTEGER,
+  severity_id           INTEGER,
+  compliance_status_id  INTEGER,
+  workflow_status_id    INTEGER,
+  record_state_id       INTEGER,
+  title_id              INTEGER,
+  description_id        INTEGER,
+  remediation_text_id   INTEGER,
+  remediation_url_id    INTEGER,
+  created_at            INTEGER,
+  updated_at            INTEGER NOT NULL,
+  first_observed_at     INTEGER,
+  last_observed_at      INTEGER NOT NULL,
+  resources             TEXT NOT NULL,   -- JSON: [{"Type", "Id", "Region", "Partition"}]
+  resource_id           TEXT NOT NULL,   -- Resources[0].Id, for queries
+  resource_type_id      INTEGER,
+  first_seen            INTEGER NOT NULL, -- when this store first received the finding
+  last_seen             INTEGER NOT NULL, -- when it last received any version of it
+  events                INTEGER NOT NULL, -- versions received
+  change_seq            INTEGER NOT NULL, -- store-wide counter, bumped when the state changes
+  content_hash          INTEGER NOT NULL,
+  identity_hash         INTEGER NOT NULL  -- of (product_arn, finding_id); see sqlite_store.cpp
 );
 -- Lookups go through a small integer index; one over the long identity strings was most of
 -- the ingest's page writes. The single writer (BEGIN IMMEDIATE) keeps identities unique.
-CREATE INDEX findings_identity ON findings (identity_hash);
-CREATE INDEX findings_last_observed ON findings (last_observed_at);
-CREATE INDEX findings_change_seq ON findings (change_seq);
+CREATE INDEX finding_states_identity ON finding_states (identity_hash);
+CREATE INDEX finding_states_last_observed ON finding_states (last_observed_at);
+CREATE INDEX finding_states_change_seq ON finding_states (change_seq);
 
--- The latest version's JSON as received, apart so that scans of findings stay small.
+-- The latest version's JSON as received, apart so that scans of finding_states stay small.
 -- dict 0: raw is the JSON text; else raw is zstd compressed with raw_dicts(dict).
--- `cspmd query --sql` offers raw_json(findings.rowid) to read it back.
+-- `cspmd query --sql` offers raw_json(findings.row) to read it back.
 CREATE TABLE finding_raw (
-  finding INTEGER PRIMARY KEY,  -- findings.rowid
+  finding INTEGER PRIMARY KEY,  -- finding_states.rowid
   dict    INTEGER NOT NULL,
   raw     BLOB NOT NULL
 );
@@ -73,7 +82,7 @@ CREATE TABLE raw_dicts (
 -- the observation_states view spells them out.
 CREATE TABLE observations (
   updated_at INTEGER NOT NULL,
-  finding    INTEGER NOT NULL,  -- findings.rowid
+  finding    INTEGER NOT NULL,  -- finding_states.rowid (findings.row)
   state      INTEGER NOT NULL,
   PRIMARY KEY (updated_at, finding)
 ) WITHOUT ROWID;
@@ -115,7 +124,10 @@ constexpr std::array kMigrations{kVersion1, kVersion2};
 
 void apply(Database& db, int version) {
   db.exec(kMigrations[static_cast<std::size_t>(version - 1)]);
-  if (version == 1) db.exec(observation_states_view_sql());
+  if (version == 1) {
+    db.exec(findings_view_sql());
+    db.exec(observation_states_view_sql());
+  }
 }
 
 }  // namespace

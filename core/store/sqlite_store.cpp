@@ -8,6 +8,7 @@
 
 #include "finding_columns.hpp"
 #include "raw_codec.hpp"
+#include "text_dictionary.hpp"
 #include "schema.hpp"
 
 namespace cspm::store {
@@ -39,19 +40,20 @@ class SqliteWriter final : public StoreWriter {
  public:
   SqliteWriter(Database& db, Timestamp received_at)
       : db_(db), tx_(db), received_at_(received_at),
-        find_(db.prepare("SELECT rowid, updated_at, content_hash, product_arn, finding_id FROM findings "
+        texts_(db),
+        find_(db.prepare("SELECT rowid, updated_at, content_hash, product_arn, finding_id FROM finding_states "
                          "WHERE identity_hash = ?1")),
         raw_(db.prepare("INSERT OR REPLACE INTO finding_raw (finding, dict, raw) VALUES (?1, ?2, ?3)")),
         insert_(db.prepare(insert_sql())),
         update_(db.prepare(update_sql())),
-        touch_(db.prepare("UPDATE findings SET last_seen = ?1, events = events + ?2 WHERE rowid = ?3")),
+        touch_(db.prepare("UPDATE finding_states SET last_seen = ?1, events = events + ?2 WHERE rowid = ?3")),
         observe_(db.prepare(observe_sql(kObservationsPerInsert))),
         quarantine_(db.prepare(
             "INSERT INTO quarantine (first_seen, last_seen, times, source, line, reason, record, "
             "record_bytes, record_hash) VALUES (?1, ?1, 1, ?2, ?3, ?4, ?5, ?6, ?7) "
             "ON CONFLICT (record_hash, reason) DO UPDATE SET last_seen = excluded.last_seen, "
             "times = times + 1")) {
-    auto seq = db.prepare("SELECT coalesce(max(change_seq), 0) FROM findings");
+    auto seq = db.prepare("SELECT coalesce(max(change_seq), 0) FROM finding_states");
     seq.step();
     change_seq_ = seq.integer(0);
     auto dict = db.prepare("SELECT id, dict FROM raw_dicts ORDER BY id DESC LIMIT 1");
@@ -100,7 +102,7 @@ class SqliteWriter final : public StoreWriter {
     const std::uint64_t content = content_hash(latest);
     const auto events = static_cast<std::int64_t>(versions.size());
     if (!stored) {
-      bind_finding(insert_, 1, latest, resources_);
+      bind_finding(insert_, 1, latest, resources_, texts_);
       const int n = finding_column_count();
       insert_.bind(n + 1, received_at_).bind(n + 2, received_at_).bind(n + 3, events)
           .bind(n + 4, ++change_seq_).bind(n + 5, static_cast<std::int64_t>(content)).bind(n + 6, identity);
@@ -108,7 +110,7 @@ class SqliteWriter final : public StoreWriter {
       row = db_.last_insert_rowid();
       write_raw(row, raw);
     } else if (newer(latest.updated_at, content, stored_t, stored_content)) {
-      bind_finding(update_, 1, latest, resources_);
+      bind_finding(update_, 1, latest, resources_, texts_);
       const int n = finding_column_count();
       update_.bind(n + 1, received_at_).bind(n + 2, events).bind(n + 3, ++change_seq_)
           .bind(n + 4, static_cast<std::int64_t>(content)).bind(n + 5, row);
@@ -193,12 +195,12 @@ class SqliteWriter final : public StoreWriter {
     std::string params;
     const int n = finding_column_count() + 6;
     for (int i = 1; i <= n; ++i) params += (i > 1 ? ", ?" : "?") + std::to_string(i);
-    return "INSERT INTO findings (" + std::string{finding_columns()} +
+    return "INSERT INTO finding_states (" + std::string{finding_columns()} +
            ", first_seen, last_seen, events, change_seq, content_hash, identity_hash) VALUES (" + params + ")";
   }
   static std::string update_sql() {
     const int n = finding_column_count();
-    return "UPDATE findings SET " + finding_assignments(1) + ", last_seen = ?" + std::to_string(n + 1) +
+    return "UPDATE finding_states SET " + finding_assignments(1) + ", last_seen = ?" + std::to_string(n + 1) +
            ", events = events + ?" + std::to_string(n + 2) + ", change_seq = ?" + std::to_string(n + 3) +
            ", content_hash = ?" + std::to_string(n + 4) + " WHERE rowid = ?" + std::to_string(n + 5);
   }
@@ -207,6 +209,7 @@ class SqliteWriter final : public StoreWriter {
   Transaction tx_;
   Timestamp received_at_;
   std::int64_t change_seq_ = 0;
+  TextIds texts_;
   Statement find_, raw_, insert_, update_, touch_, observe_, quarantine_;
   std::string resources_;
   std::int64_t dict_id_ = 0;
@@ -243,26 +246,23 @@ std::uint64_t SqliteStore::prune_observations(Timestamp before) {
 }
 
 std::uint64_t SqliteStore::select(const StoreSelection& selection,
-                                  std::optional<std::uint64_t> changed_after, FindingTable& into) {
+                                  std::optional<std::uint64_t> changed_after, StoredFindings& into) {
   // One read transaction: the high-water mark and the rows come from the same snapshot.
   db_.exec("BEGIN");
   try {
-    auto high = db_.prepare("SELECT coalesce(max(change_seq), 0) FROM findings");
+    auto high = db_.prepare("SELECT coalesce(max(change_seq), 0) FROM finding_states");
     high.step();
     const std::int64_t watermark = high.integer(0);
+    into.texts = load_texts(db_);
     // A day's window holds most of the table: a scan beats an index walk with a row lookup
     // per finding. A watermark selects few rows: there the change_seq index pays.
-    std::string sql = "SELECT " + std::string{finding_columns()} + " FROM findings WHERE ";
+    std::string sql = "SELECT " + std::string{finding_columns()} + " FROM finding_states WHERE ";
     if (changed_after) sql += "last_observed_at >= ?1 AND change_seq <= ?2 AND change_seq > ?3";
     else sql += "+last_observed_at >= ?1 AND +change_seq <= ?2";
     auto rows = db_.prepare(sql);
     rows.bind(1, selection.observed_since).bind(2, watermark);
     if (changed_after) rows.bind(3, static_cast<std::int64_t>(*changed_after));
-    Finding f;
-    while (rows.step()) {
-      read_finding(rows, 0, f);
-      into.upsert(f);
-    }
+    while (rows.step()) read_finding(rows, 0, into.add(), into);
     db_.exec("COMMIT");
     return static_cast<std::uint64_t>(watermark);
   } catch (...) {

@@ -22,7 +22,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<StoreWriter> begin_write(Timestamp received_at) override;
   std::uint64_t prune_observations(Timestamp before) override;
   std::uint64_t select(const StoreSelection& selection, std::optional<std::uint64_t> changed_after,
-                       FindingTable& into) override;
+                       StoredFindings& into) override;
   std::int64_t begin_run(std::string_view pipeline, Timestamp started_at, Timestamp now,
                          bool dry_run) override;
   void finish_run(std::int64_t id, bool success, Timestamp finished_at,

@@ -12,6 +12,8 @@
 #include <cspm/finding_store.hpp>
 #include <cspm/finding_table.hpp>
 
+#include "stored_findings.hpp"
+
 namespace cspm::store {
 
 /// One version of a finding as received (an observation), in arrival order.
@@ -72,10 +74,10 @@ class Store {
   /// Deletes observations of versions updated before `before`; returns how many.
   virtual std::uint64_t prune_observations(Timestamp before) = 0;
 
-  /// Latest states per `selection` (see FindingStore), copied into `into`. Returns the
+  /// Latest states per `selection` (see FindingStore), appended to `into`. Returns the
   /// snapshot's change position (the watermark a run that read it may record).
   virtual std::uint64_t select(const StoreSelection& selection,
-                               std::optional<std::uint64_t> changed_after, FindingTable& into) = 0;
+                               std::optional<std::uint64_t> changed_after, StoredFindings& into) = 0;
 
   virtual std::int64_t begin_run(std::string_view pipeline, Timestamp started_at, Timestamp now,
                                  bool dry_run) = 0;

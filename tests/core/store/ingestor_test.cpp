@@ -163,7 +163,7 @@ BOOST_AUTO_TEST_CASE(raw_json_gives_back_each_latest_finding_as_received) {
   run(s, {file.string()});
   BOOST_TEST(scalar(s, "SELECT count(*) FROM finding_raw WHERE dict > 0") > 200);
   register_raw_json(s.database());
-  auto stmt = s.database().prepare("SELECT finding_id, raw_json(rowid) FROM findings");
+  auto stmt = s.database().prepare("SELECT finding_id, raw_json(row) FROM findings");
   std::size_t checked = 0;
   while (stmt.step()) {
     const int i = std::stoi(std::string{stmt.text(0)}.substr(1));

@@ -36,11 +36,11 @@ std::int64_t scalar(SqliteStore& s, const std::string& sql) {
   return stmt.integer(0);
 }
 
-std::vector<const Finding*> select_all(Store& s, FindingTable& table, Timestamp since = 0) {
+std::vector<const Finding*> select_all(Store& s, StoredFindings& table, Timestamp since = 0) {
   StoreSelection sel;
   sel.observed_since = since;
   s.select(sel, std::nullopt, table);
-  return table.findings();
+  return table.pointers();
 }
 
 }  // namespace
@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(an_older_version_never_replaces_a_newer_one) {
   BOOST_TEST(second.stale == 1u);
   BOOST_TEST(second.findings_updated == 0u);
 
-  FindingTable table;
+  StoredFindings table;
   const auto stored = select_all(s, table);
   BOOST_REQUIRE(stored.size() == 1u);
   BOOST_TEST(stored[0]->updated_at == newer.updated_at);
@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(versions_are_classified_as_an_event_by_event_load_would) {
   BOOST_TEST(c.findings_new == 1u);      // v1
   BOOST_TEST(c.findings_updated == 2u);  // v3, v3b
   BOOST_TEST(c.stale == 1u);             // v2 came after v3
-  FindingTable table;
+  StoredFindings table;
   BOOST_TEST(select_all(s, table).front()->workflow_status == "NOTIFIED");
 }
 
@@ -145,19 +145,19 @@ BOOST_AUTO_TEST_CASE(selection_by_window_and_by_watermark) {
   SqliteStore s{dir.path()};
   test::FindingFactory ff;
   put_all(s, {ff.make("old", kT0), ff.make("recent", kT0 + 5 * kDay)});
-  FindingTable window;
+  StoredFindings window;
   const auto recent = select_all(s, window, kT0 + 4 * kDay);
   BOOST_REQUIRE(recent.size() == 1u);
   BOOST_TEST(recent[0]->id == "recent");
 
-  FindingTable all;
+  StoredFindings all;
   const std::uint64_t mark = s.select(StoreSelection{}, std::nullopt, all);
   BOOST_TEST(mark == 2u);
   put_all(s, {ff.make("old", kT0 + 6 * kDay)});  // changes after the mark
-  FindingTable changed;
+  StoredFindings changed;
   s.select(StoreSelection{}, mark, changed);
   BOOST_REQUIRE(changed.size() == 1u);
-  BOOST_TEST(changed.findings()[0]->id == "old");
+  BOOST_TEST(changed.pointers()[0]->id == "old");
 }
 
 BOOST_AUTO_TEST_CASE(runs_remember_the_watermark_of_the_last_real_success) {
