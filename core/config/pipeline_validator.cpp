@@ -86,7 +86,7 @@ Validation validate_pipeline(const std::filesystem::path& file, const PluginHost
       // An unresolved { param = … } is null and already reported; the plugin would only
       // stumble over it.
       const bool unresolved = std::any_of(c.options.begin(), c.options.end(),
-                                          [](const nlohmann::json& v) { return v.is_null(); });
+                                          [](const nlohmann::json& value) { return value.is_null(); });
       if (!has_errors(option_diags) && !unresolved) {
         try {
           option_diags = factory->validate(options);

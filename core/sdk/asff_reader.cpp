@@ -242,6 +242,18 @@ struct AsffReader::Impl final : detail::ContainerVisitor, detail::RecordSink {
   // RecordSink: the framer's records.
   void record_text(const char* data, std::size_t len, std::size_t capacity, std::uint64_t line,
                    std::uint64_t position) override {
+    // CloudWatch Logs exports (e.g. of /aws/events/AWSSecurityHubLogGroup) prefix each
+    // event with its ingestion time: "2026-11-27T08:00:00.123Z {...}".
+    if (len > 0 && data[0] >= '0' && data[0] <= '9') {
+      const std::string_view head(data, std::min<std::size_t>(len, 40));
+      if (const auto space = head.find(' '); space != std::string_view::npos &&
+                                             parse_timestamp(head.substr(0, space))) {
+        data += space + 1;
+        len -= space + 1;
+        capacity -= space + 1;
+        position += space + 1;
+      }
+    }
     document(data, len, capacity, line, position);
   }
   void oversized(std::uint64_t line, std::uint64_t bytes) override {

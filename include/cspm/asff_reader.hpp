@@ -42,7 +42,8 @@ class CSPM_API FindingHandler {
 ///
 /// Accepts, per file: NDJSON whose lines are EventBridge "Security Hub Findings - Imported"
 /// events (every finding of `detail.findings`), bare ASFF findings, or `{"Findings": [...]}`
-/// documents; a whole-file JSON array of any of those; a whole-file (pretty-printed) event,
+/// documents, each optionally prefixed by a timestamp and a space as in CloudWatch Logs
+/// exports; a whole-file JSON array of any of those; a whole-file (pretty-printed) event,
 /// finding or `{"Findings"|"findings": [...]}` document; gzip of any of these; "-" for stdin.
 ///
 /// A finding needs string `Id`, `ProductArn`, `AwsAccountId`, a parseable `UpdatedAt`, a

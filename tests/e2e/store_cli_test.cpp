@@ -200,7 +200,7 @@ BOOST_AUTO_TEST_CASE(query_sql_cannot_change_the_store) {
   const auto day = test::generate_findings(d, "day.ndjson", "--events 200 --seed 1");
   ingest_json(d, q(day));
   const std::string count = sql(d, "SELECT count(*) FROM findings");
-  for (const std::string bad : {"DELETE FROM findings", "UPDATE findings SET severity = 'LOW'",
+  for (const char* bad : {"DELETE FROM findings", "UPDATE findings SET severity = 'LOW'",
                                 "SELECT 1; DELETE FROM findings", "PRAGMA user_version = 7",
                                 "DROP TABLE findings"}) {
     const auto r = test::cspmd("query" + data_arg(d) + " --sql " + q(bad));

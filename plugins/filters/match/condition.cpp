@@ -79,8 +79,8 @@ std::vector<Condition> parse_conditions(const Options& where, Diagnostics& diags
         }
       }
     }
-    const auto warn = [&](std::string code, std::string where, std::string message) {
-      Diagnostic d = make_error(std::move(code), std::move(where), std::move(message));
+    const auto warn = [&](std::string code, std::string at, std::string message) {
+      Diagnostic d = make_error(std::move(code), std::move(at), std::move(message));
       d.level = Diagnostic::Level::warning;
       diags.push_back(std::move(d));
     };

@@ -63,6 +63,16 @@ std::string reference(const std::string& relative) {
 
 BOOST_AUTO_TEST_SUITE(asff_reader_test)
 
+BOOST_AUTO_TEST_CASE(cloudwatch_logs_export_lines_are_read_with_their_timestamp_prefix) {
+  const std::string text = "2026-11-27T08:00:00.123Z " + event({finding("a"), finding("b")}).dump() + "\n" +
+                           "2026-11-27T08:00:01.000Z " + event({finding("c")}).dump() + "\n";
+  const auto r = read(text, "export-000001");
+  BOOST_REQUIRE(r.findings.size() == 3u);
+  BOOST_TEST(r.errors.empty());
+  // Positions still point at the finding in the file (what ingest re-reads).
+  for (const auto& f : r.findings) BOOST_TEST(text.substr(f.position, f.raw.size()) == f.raw);
+}
+
 BOOST_AUTO_TEST_CASE(a_broken_second_line_does_not_make_ndjson_one_document) {
   // The first line is a whole event, so this is NDJSON with one bad record, not a broken
   // pretty-printed document (which would lose the good event with it).
@@ -149,7 +159,7 @@ BOOST_AUTO_TEST_CASE(bad_lines_are_reported_with_their_line_and_skipped) {
 
 // Review findings: each of these crashed, dropped data or counted twice.
 BOOST_AUTO_TEST_CASE(first_record_failing_stage_one_is_reported_not_fatal) {
-  for (const std::string bad : {std::string{"\"abc"}, std::string{"{\"a\":\"\xff\"}"}, std::string(100, '\x9c')}) {
+  for (const std::string& bad : {std::string{"\"abc"}, std::string{"{\"a\":\"\xff\"}"}, std::string(100, '\x9c')}) {
     const auto r = read(bad + "\n" + finding("ok").dump() + "\n");
     BOOST_TEST(r.findings.size() == 1u);
     BOOST_REQUIRE(r.errors.size() == 1u);
@@ -181,7 +191,7 @@ BOOST_AUTO_TEST_CASE(truncated_gzip_fails_the_read) {
 BOOST_AUTO_TEST_CASE(one_line_documents_may_exceed_the_record_limit) {
   std::vector<json> many;
   for (int i = 0; i < 40; ++i) many.push_back(finding("f" + std::to_string(i)));
-  for (const std::string text : {json(many).dump(), json{{"Findings", many}}.dump() + "\n\n"}) {
+  for (const std::string& text : {json(many).dump(), json{{"Findings", many}}.dump() + "\n\n"}) {
     test::TempDir dir;
     const auto path = dir.write("compact.json", text);
     Recorder r;
