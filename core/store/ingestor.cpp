@@ -26,6 +26,7 @@
 
 #include "observation_state.hpp"
 #include "owned_finding.hpp"
+#include "raw_codec.hpp"
 
 namespace cspm::store {
 namespace {
@@ -122,9 +123,10 @@ class Batcher final : public FindingHandler {
     // parses the winners ahead of it, a chunk at a time.
     Handoff handoff;
     std::exception_ptr helper_error;
+    Packer packer{writer->raw_dictionary()};
     std::thread helper([&] {
       try {
-        prepare_winners(order, handoff);
+        prepare_winners(order, packer, handoff);
       } catch (...) {
         helper_error = std::current_exception();
       }
@@ -132,10 +134,14 @@ class Batcher final : public FindingHandler {
     });
     try {
       std::vector<Prepared> chunk;
+      std::int64_t new_dictionary = 0;
       while (handoff.take(chunk))
         for (Prepared& w : chunk) {
+          if (!w.new_dictionary.empty()) new_dictionary = writer->add_raw_dictionary(w.new_dictionary);
           if (w.found) {
-            writer->put(w.owned.finding(), w.owned.raw(), w.versions, batch);
+            const PackedRaw raw = w.dict == 0 ? PackedRaw{w.owned.raw()}
+                                              : PackedRaw{w.dict == kNewDictionary ? new_dictionary : w.dict, w.packed};
+            writer->put(w.owned.finding(), raw, w.versions, batch);
             continue;
           }
           const QuarantineRecord r{source_, 0, "changed while it was being ingested", w.owned.raw(), w.length};
@@ -172,12 +178,50 @@ class Batcher final : public FindingHandler {
     std::uint64_t record_bytes;
   };
 
-  // A winner re-read from the file and parsed: only winners are ever materialized.
+  // A winner re-read from the file, parsed and its JSON compressed: only winners are ever
+  // materialized.
   struct Prepared {
     OwnedFinding owned;
     std::vector<Version> versions;
     std::uint32_t length = 0;
     bool found = false;
+    std::int64_t dict = 0;       // of `packed`; kNewDictionary: the one trained in this batch
+    std::string packed;
+    std::string new_dictionary;  // trained just before this finding: the writer stores it first
+  };
+  static constexpr std::int64_t kNewDictionary = -1;
+
+  // Compression of raw JSON, on the helper thread. A store without a dictionary keeps its
+  // first findings as text and trains one on them.
+  class Packer {
+   public:
+    explicit Packer(std::optional<std::pair<std::int64_t, std::string>> dictionary) {
+      if (dictionary) {
+        dict_ = dictionary->first;
+        codec_ = std::make_unique<RawCodec>(std::move(dictionary->second));
+      }
+    }
+    void pack(Prepared& w) {
+      if (!codec_) {
+        samples_.emplace_back(w.owned.raw());
+        if (samples_.size() < kTrainingSamples) return;
+        w.new_dictionary = RawCodec::train(samples_);
+        codec_ = std::make_unique<RawCodec>(w.new_dictionary);
+        dict_ = kNewDictionary;
+        samples_.clear();
+        return;
+      }
+      const std::string_view packed = codec_->compress(w.owned.raw());
+      if (packed.empty()) return;  // kept as text
+      w.packed.assign(packed);
+      w.dict = dict_;
+    }
+
+   private:
+    static constexpr std::size_t kTrainingSamples = 1000;
+    std::int64_t dict_ = 0;
+    std::unique_ptr<RawCodec> codec_;
+    std::vector<std::string> samples_;
   };
 
   // Chunks of prepared winners from the helper thread to the writer.
@@ -230,7 +274,7 @@ class Batcher final : public FindingHandler {
     Prepared& into_;
   };
 
-  void prepare_winners(const std::vector<std::uint32_t>& order, Handoff& handoff) {
+  void prepare_winners(const std::vector<std::uint32_t>& order, Packer& packer, Handoff& handoff) {
     constexpr std::size_t kChunk = 512;
     const int fd = open(plain_.c_str(), O_RDONLY | O_CLOEXEC);
     std::string buffer;
@@ -251,7 +295,8 @@ class Batcher final : public FindingHandler {
       One one{w};
       ReadStats stats;
       if (read) reader.read_document(buffer, source_, 0, one, stats);
-      if (!w.found) w.owned.assign(Finding{}, buffer);  // the file changed under us
+      if (w.found) packer.pack(w);
+      else w.owned.assign(Finding{}, buffer);  // the file changed under us
       if (chunk.size() == kChunk) handoff.give(std::exchange(chunk, {}));
     }
     if (fd >= 0) close(fd);

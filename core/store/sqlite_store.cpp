@@ -7,7 +7,6 @@
 #include <xxhash.h>
 
 #include "finding_columns.hpp"
-#include "raw_codec.hpp"
 #include "text_dictionary.hpp"
 #include "schema.hpp"
 
@@ -56,14 +55,21 @@ class SqliteWriter final : public StoreWriter {
     auto seq = db.prepare("SELECT coalesce(max(change_seq), 0) FROM finding_states");
     seq.step();
     change_seq_ = seq.integer(0);
-    auto dict = db.prepare("SELECT id, dict FROM raw_dicts ORDER BY id DESC LIMIT 1");
-    if (dict.step()) {
-      dict_id_ = dict.integer(0);
-      codec_ = std::make_unique<RawCodec>(std::string{dict.text(1)});
-    }
   }
 
-  void put(const Finding& latest, std::string_view raw, std::span<const Version> versions,
+  std::optional<std::pair<std::int64_t, std::string>> raw_dictionary() override {
+    auto dict = db_.prepare("SELECT id, dict FROM raw_dicts ORDER BY id DESC LIMIT 1");
+    if (!dict.step()) return std::nullopt;
+    return std::pair{dict.integer(0), std::string{dict.text(1)}};
+  }
+
+  std::int64_t add_raw_dictionary(std::string_view dictionary) override {
+    db_.prepare("INSERT INTO raw_dicts (created_at, dict) VALUES (?1, ?2)")
+        .bind(1, received_at_).bind_blob(2, dictionary).run();
+    return db_.last_insert_rowid();
+  }
+
+  void put(const Finding& latest, PackedRaw raw, std::span<const Version> versions,
            IngestCounts& counts) override {
     const std::int64_t identity = identity_hash(latest);
     find_.bind(1, identity);
@@ -147,26 +153,13 @@ class SqliteWriter final : public StoreWriter {
   }
 
  private:
-  // The first findings a store sees are kept as text and train its dictionary.
-  void write_raw(std::int64_t row, std::string_view raw) {
-    if (!codec_) {
-      raw_.bind(1, row).bind(2, std::int64_t{0}).bind(3, raw).run();
-      samples_.emplace_back(raw);
-      if (samples_.size() < kTrainingSamples) return;
-      std::string dict = RawCodec::train(samples_);
-      db_.prepare("INSERT INTO raw_dicts (created_at, dict) VALUES (?1, ?2)")
-          .bind(1, received_at_).bind_blob(2, dict).run();
-      dict_id_ = db_.last_insert_rowid();
-      codec_ = std::make_unique<RawCodec>(std::move(dict));
-      samples_.clear();
-      return;
-    }
-    const std::string_view packed = codec_->compress(raw);
-    if (packed.empty()) raw_.bind(1, row).bind(2, std::int64_t{0}).bind(3, raw).run();
-    else raw_.bind(1, row).bind(2, dict_id_).bind_blob(3, packed).run();
+  void write_raw(std::int64_t row, PackedRaw raw) {
+    raw_.bind(1, row).bind(2, raw.dict);
+    if (raw.dict) raw_.bind_blob(3, raw.bytes);
+    else raw_.bind(3, raw.bytes);
+    raw_.run();
   }
 
-  static constexpr std::size_t kTrainingSamples = 1000;
 
   // Observations go in many rows per statement: per-statement overhead was most of their cost.
   static constexpr std::size_t kObservationsPerInsert = 200;
@@ -212,9 +205,6 @@ class SqliteWriter final : public StoreWriter {
   TextIds texts_;
   Statement find_, raw_, insert_, update_, touch_, observe_, quarantine_;
   std::string resources_;
-  std::int64_t dict_id_ = 0;
-  std::unique_ptr<RawCodec> codec_;
-  std::vector<std::string> samples_;
   std::vector<Observation> observations_;
 };
 

@@ -42,14 +42,26 @@ struct QuarantineRecord {
   std::uint64_t record_bytes = 0;
 };
 
+/// A finding's JSON as stored: the text itself (dict 0), or compressed with dictionary `dict`.
+struct PackedRaw {
+  PackedRaw(std::string_view text) : bytes(text) {}  // NOLINT: text is the common case in tests
+  PackedRaw(std::int64_t dictionary, std::string_view packed) : dict(dictionary), bytes(packed) {}
+  std::int64_t dict = 0;
+  std::string_view bytes;
+};
+
 /// One write transaction. Nothing is visible to readers, or durable, before commit().
 class StoreWriter {
  public:
   virtual ~StoreWriter() = default;
   /// Stores the versions of one identity received in this batch. `latest` (with `raw`, its
   /// JSON) is the newest of them; it replaces the stored state only if it is newer.
-  virtual void put(const Finding& latest, std::string_view raw, std::span<const Version> versions,
+  virtual void put(const Finding& latest, PackedRaw raw, std::span<const Version> versions,
                    IngestCounts& counts) = 0;
+  /// The newest dictionary for compressing raw JSON (id and bytes), if the store has one.
+  virtual std::optional<std::pair<std::int64_t, std::string>> raw_dictionary() = 0;
+  /// Keeps a newly trained dictionary; returns the id PackedRaw::dict refers to.
+  virtual std::int64_t add_raw_dictionary(std::string_view dictionary) = 0;
   virtual void quarantine(const QuarantineRecord& record, IngestCounts& counts) = 0;
   virtual void commit() = 0;
 };

@@ -23,7 +23,7 @@ class TextIds {
  private:
   struct Hash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const noexcept;
   };
   Database& db_;
   Statement insert_;

@@ -24,7 +24,8 @@ IngestCounts put_all(Store& s, const std::vector<Finding>& findings, Timestamp r
   auto w = s.begin_write(received);
   for (const Finding& f : findings) {
     const Version v = version_of(f);
-    w->put(f, "{\"Id\":\"" + std::string{f.id} + "\"}", std::span<const Version>{&v, 1}, counts);
+    const std::string raw = "{\"Id\":\"" + std::string{f.id} + "\"}";
+    w->put(f, PackedRaw{raw}, std::span<const Version>{&v, 1}, counts);
   }
   w->commit();
   return counts;
@@ -80,7 +81,7 @@ BOOST_AUTO_TEST_CASE(versions_are_classified_as_an_event_by_event_load_would) {
   const std::vector<Version> versions{version_of(v1), version_of(v3), version_of(v2), version_of(v3b)};
   IngestCounts c;
   auto w = s.begin_write(kT0);
-  w->put(v3b, "{}", versions, c);
+  w->put(v3b, PackedRaw{"{}"}, versions, c);
   w->commit();
   BOOST_TEST(c.findings == 4u);
   BOOST_TEST(c.findings_new == 1u);      // v1
@@ -135,7 +136,7 @@ BOOST_AUTO_TEST_CASE(uncommitted_writes_are_rolled_back) {
     auto w = s.begin_write(kT0);
     const Finding f = ff.make("a", kT0);
     const Version v = version_of(f);
-    w->put(f, "{}", std::span<const Version>{&v, 1}, c);
+    w->put(f, PackedRaw{"{}"}, std::span<const Version>{&v, 1}, c);
   }  // no commit: as if the process died
   BOOST_TEST(scalar(s, "SELECT count(*) FROM findings") == 0);
 }
