@@ -113,7 +113,7 @@ int ingest_command(int argc, char** argv) {
     auto out = counts_json(c);
     out["pruned_observations"] = result.pruned;
     if (!result.status) out["error"] = result.status.message();
-    std::cout << out.dump() << '\n';
+    std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   } else {
     std::cout << "ingested " << c.events << " events: " << c.findings << " findings, " << c.findings_new
               << " new, " << c.findings_updated << " updated, " << c.stale << " stale; "

@@ -283,7 +283,9 @@ class RangeHandler final : public FindingHandler {
   }
   void on_malformed(const RecordError& e) override {
     errors.push_back(e);
-    texts.emplace_back(e.record);  // the reader's buffer moves on; keep a copy
+    // The reader's buffer moves on: keep a copy, cut like the store's quarantine cuts it, so
+    // that a file full of foreign records cannot hold its whole size in memory.
+    texts.emplace_back(e.record.substr(0, 64 * 1024));
     errors.back().record = texts.back();
   }
   std::vector<RecordError> errors;

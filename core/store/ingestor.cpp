@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <random>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -57,19 +58,43 @@ struct VersionRow {
 constexpr std::uint32_t kNone = 0xffffffff;
 
 struct Pending {
+  Key key;
   Timestamp updated_at;      // of the winning version
   std::uint64_t offset;      // of its JSON in the (plain) file
   std::uint32_t length;
+  std::uint32_t winner;      // its version
   std::uint32_t first, last; // versions, in arrival order
+};
+
+// A file descriptor that closes itself.
+class Fd {
+ public:
+  explicit Fd(const std::string& path) : fd_(open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  bool read_at(std::string& into, std::size_t length, std::uint64_t offset) const {
+    into.resize(length);
+    return fd_ >= 0 &&
+           pread(fd_, into.data(), length, static_cast<off_t>(offset)) == static_cast<ssize_t>(length);
+  }
+
+ private:
+  int fd_;
 };
 
 // One file's worth of batches. Reader threads hand findings in concurrently; what needs no
 // shared state (hashing) happens before the lock.
 class Batcher final : public FindingHandler {
  public:
+  /// `file_index` makes positions comparable across the files of one ingest. The file is
+  /// opened here, before the reader opens it, and winners are re-read through this handle.
   Batcher(Store& store, const IngestOptions& options, const std::string& source, const std::string& plain,
-          IngestCounts& total)
-      : store_(store), options_(options), source_(source), plain_(plain), total_(total) {}
+          std::uint64_t file_index, IngestCounts& total)
+      : store_(store), options_(options), source_(source), plain_(plain), file_(plain),
+        file_bits_(file_index << 40), total_(total) {}
   Batcher(const Batcher&) = delete;
   Batcher& operator=(const Batcher&) = delete;
 
@@ -78,11 +103,12 @@ class Batcher final : public FindingHandler {
     const std::uint64_t content = content_hash(f);
     const std::uint16_t state = observation_state(f);
     const std::lock_guard lock{mutex_};
+    if (failed_) return;  // a batch failed: the ingest stops, nothing more is written
     auto [it, inserted] = index_.try_emplace(key, static_cast<std::uint32_t>(pending_.size()));
     const auto v = static_cast<std::uint32_t>(versions_.size());
     versions_.push_back({f.updated_at, content, position, state, kNone});
     if (inserted) {
-      pending_.push_back({f.updated_at, position, static_cast<std::uint32_t>(raw.size()), v, v});
+      pending_.push_back({key, f.updated_at, position, static_cast<std::uint32_t>(raw.size()), v, v, v});
     } else {
       Pending& p = pending_[it->second];
       versions_[p.last].next = v;
@@ -92,6 +118,7 @@ class Batcher final : public FindingHandler {
         p.updated_at = f.updated_at;
         p.offset = position;
         p.length = static_cast<std::uint32_t>(raw.size());
+        p.winner = v;
       }
     }
     if (versions_.size() >= options_.batch_findings) flush();
@@ -99,17 +126,29 @@ class Batcher final : public FindingHandler {
 
   void on_malformed(const RecordError& e) override {
     const std::lock_guard lock{mutex_};
+    if (failed_) return;
     QuarantinedCopy q{source_, e.line, e.reason, std::string{e.record.substr(0, 64 * 1024)}, e.record_bytes};
     quarantine_bytes_ += q.record.size();
     quarantined_.push_back(std::move(q));
     if (quarantine_bytes_ > (32u << 20)) flush();
   }
 
-  /// Writes what is pending in one transaction. Throws SqliteError on failure.
+  /// Writes what is pending in one transaction. Throws on failure (SqliteError, a file that
+  /// changed); then nothing of the batch is stored and the ingest stops.
   void flush() {
-    if (pending_.empty() && quarantined_.empty()) return;
+    if (failed_ || (pending_.empty() && quarantined_.empty())) return;
+    try {
+      write_batch();
+    } catch (...) {
+      failed_ = true;
+      throw;
+    }
+  }
+
+ private:
+  void write_batch() {
     IngestCounts batch;
-    auto writer = store_.begin_write(options_.received_at);
+    auto writer = store_.begin_write(options_.received_at, options_.ingest_id);
     for (const auto& q : quarantined_) {
       const QuarantineRecord r{q.source, q.line, q.reason, q.record, q.record_bytes};
       writer->quarantine(r, batch);
@@ -138,15 +177,9 @@ class Batcher final : public FindingHandler {
       while (handoff.take(chunk))
         for (Prepared& w : chunk) {
           if (!w.new_dictionary.empty()) new_dictionary = writer->add_raw_dictionary(w.new_dictionary);
-          if (w.found) {
-            const PackedRaw raw = w.dict == 0 ? PackedRaw{w.owned.raw()}
-                                              : PackedRaw{w.dict == kNewDictionary ? new_dictionary : w.dict, w.packed};
-            writer->put(w.owned.finding(), raw, w.versions, batch);
-            continue;
-          }
-          const QuarantineRecord r{source_, 0, "changed while it was being ingested", w.owned.raw(), w.length};
-          writer->quarantine(r, batch);
-          if (options_.on_quarantine) options_.on_quarantine(r);
+          const PackedRaw raw = w.dict == 0 ? PackedRaw{w.owned.raw()}
+                                            : PackedRaw{w.dict == kNewDictionary ? new_dictionary : w.dict, w.packed};
+          writer->put(w.owned.finding(), raw, w.versions, batch);
         }
     } catch (...) {
       handoff.cancel();
@@ -156,20 +189,19 @@ class Batcher final : public FindingHandler {
     helper.join();
     if (helper_error) std::rethrow_exception(helper_error);
     writer->commit();
+    index_.clear();
+    pending_.clear();
+    versions_.clear();
+    quarantined_.clear();
+    quarantine_bytes_ = 0;
     total_.findings += batch.findings;
     total_.findings_new += batch.findings_new;
     total_.findings_updated += batch.findings_updated;
     total_.stale += batch.stale;
     total_.quarantined += batch.quarantined;
     if (options_.on_commit) options_.on_commit(source_, batch, total_);
-    index_.clear();
-    pending_.clear();
-    versions_.clear();
-    quarantined_.clear();
-    quarantine_bytes_ = 0;
   }
 
- private:
   struct QuarantinedCopy {
     std::string source;
     std::uint64_t line;
@@ -183,7 +215,6 @@ class Batcher final : public FindingHandler {
   struct Prepared {
     OwnedFinding owned;
     std::vector<Version> versions;
-    std::uint32_t length = 0;
     bool found = false;
     std::int64_t dict = 0;       // of `packed`; kNewDictionary: the one trained in this batch
     std::string packed;
@@ -276,7 +307,6 @@ class Batcher final : public FindingHandler {
 
   void prepare_winners(const std::vector<std::uint32_t>& order, Packer& packer, Handoff& handoff) {
     constexpr std::size_t kChunk = 512;
-    const int fd = open(plain_.c_str(), O_RDONLY | O_CLOEXEC);
     std::string buffer;
     AsffReader reader;
     std::vector<Prepared> chunk;
@@ -287,27 +317,31 @@ class Batcher final : public FindingHandler {
       rows.clear();
       for (std::uint32_t v = p.first; v != kNone; v = versions_[v].next) rows.push_back(&versions_[v]);
       std::sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->position < b->position; });
-      for (const VersionRow* row : rows) w.versions.push_back({row->updated_at, row->content, row->state});
-      w.length = p.length;
-      buffer.resize(p.length);
-      const bool read = fd >= 0 && pread(fd, buffer.data(), p.length, static_cast<off_t>(p.offset)) ==
-                                       static_cast<ssize_t>(p.length);
+      for (const VersionRow* row : rows)
+        w.versions.push_back({row->updated_at, row->content, row->state, file_bits_ | row->position});
       One one{w};
       ReadStats stats;
-      if (read) reader.read_document(buffer, source_, 0, one, stats);
-      if (w.found) packer.pack(w);
-      else w.owned.assign(Finding{}, buffer);  // the file changed under us
+      if (file_.read_at(buffer, p.length, p.offset)) reader.read_document(buffer, source_, 0, one, stats);
+      // What is read back must be the very version that won, else the file changed since.
+      const VersionRow& winner = versions_[p.winner];
+      if (!w.found || !(key_of(w.owned.finding()) == p.key) || w.owned.finding().updated_at != p.updated_at ||
+          content_hash(w.owned.finding()) != winner.content)
+        throw std::runtime_error(source_ + ": changed while it was being ingested (at byte " +
+                                 std::to_string(p.offset) + "); this batch was not stored, ingest the file again");
+      packer.pack(w);
       if (chunk.size() == kChunk) handoff.give(std::exchange(chunk, {}));
     }
-    if (fd >= 0) close(fd);
     if (!chunk.empty()) handoff.give(std::move(chunk));
   }
 
   std::mutex mutex_;
+  bool failed_ = false;
   Store& store_;
   const IngestOptions& options_;
   const std::string& source_;
   const std::string& plain_;
+  Fd file_;
+  std::uint64_t file_bits_;
   IngestCounts& total_;
   std::unordered_map<Key, std::uint32_t, KeyHash> index_;
   std::vector<Pending> pending_;
@@ -352,20 +386,24 @@ Status spool(const std::string& path, const fs::path& to) {
 IngestResult ingest(Store& store, const std::vector<std::string>& paths, const IngestOptions& in) {
   IngestOptions options = in;
   if (!options.received_at) options.received_at = system_now();
+  if (!options.ingest_id) options.ingest_id = static_cast<std::int64_t>(std::random_device{}() >> 1) << 32 |
+                                             std::random_device{}();
   IngestResult result;
-  for (const std::string& path : paths) {
+  std::error_code ignored;
+  for (std::uint64_t index = 0; index < paths.size(); ++index) {
+    const std::string& path = paths[index];
     std::string plain = path;
     fs::path spooled;
     if (!plain_file(path)) {
       spooled = options.spool_dir / ("spool-" + std::to_string(getpid()) + ".ndjson");
       if (Status s = spool(path, spooled); !s) {
-        fs::remove(spooled);
+        fs::remove(spooled, ignored);
         result.status = s;
         return result;
       }
       plain = spooled.string();
     }
-    Batcher batcher{store, options, path, plain, result.counts};
+    Batcher batcher{store, options, path, plain, index, result.counts};
     ReadStats stats;
     Status s = Status::success();
     try {
@@ -377,14 +415,19 @@ IngestResult ingest(Store& store, const std::vector<std::string>& paths, const I
       s = Status::failure(e.what());
     }
     result.counts.events += stats.records;
-    if (!spooled.empty()) fs::remove(spooled);
+    if (!spooled.empty()) fs::remove(spooled, ignored);
     if (!s) {
       result.status = Status::failure(s.message());
       return result;
     }
   }
-  if (options.retention.count() > 0)
-    result.pruned = store.prune_observations(options.received_at - options.retention.count());
+  if (options.retention.count() > 0) {
+    try {
+      result.pruned = store.prune_observations(options.received_at - options.retention.count());
+    } catch (const std::exception& e) {  // what was committed stays; say why pruning did not
+      result.status = Status::failure(std::string{"pruning old observations: "} + e.what());
+    }
+  }
   return result;
 }
 

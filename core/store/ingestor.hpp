@@ -19,6 +19,7 @@ struct IngestOptions {
   std::size_t max_record_bytes = 8u << 20;
   unsigned threads = 2;  ///< parsers for large plain NDJSON files (the store writer is one more)
   Timestamp received_at = 0;                      ///< 0: the system clock
+  std::int64_t ingest_id = 0;                     ///< 0: a random one (see Store::begin_write)
   std::chrono::milliseconds retention{30LL * 24 * 3600 * 1000};  ///< of observations; 0 keeps all
   std::filesystem::path spool_dir;                ///< for stdin and gzip input (made seekable)
   /// Called after each commit with that batch's counts and the running total.

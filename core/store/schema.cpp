@@ -54,7 +54,9 @@ CREATE TABLE finding_states (
   events                INTEGER NOT NULL, -- versions received
   change_seq            INTEGER NOT NULL, -- store-wide counter, bumped when the state changes
   content_hash          INTEGER NOT NULL,
-  identity_hash         INTEGER NOT NULL  -- of (product_arn, finding_id); see sqlite_store.cpp
+  identity_hash         INTEGER NOT NULL, -- of (product_arn, finding_id); see sqlite_store.cpp
+  ingest_id             INTEGER NOT NULL, -- which ingest stored this version, and where in its
+  position              INTEGER NOT NULL  -- input: settles UpdatedAt ties (Store::begin_write)
 );
 -- Lookups go through a small integer index; one over the long identity strings was most of
 -- the ingest's page writes. The single writer (BEGIN IMMEDIATE) keeps identities unique.
@@ -149,6 +151,11 @@ void migrate(Database& db, int target) {
                                         "): upgrade cspmd or use another --data-dir");
   for (int v = found; v < target; ++v) {
     Transaction tx{db};
+    // Another process may have migrated since we looked (two first runs at once).
+    if (const int now = schema_version(db); now > v) {
+      v = now - 1;
+      continue;
+    }
     apply(db, v + 1);
     db.exec("PRAGMA user_version = " + std::to_string(v + 1));
     tx.commit();

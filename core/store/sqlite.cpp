@@ -16,8 +16,9 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
     throw SqliteError(rc, path + ": cannot open the store: " + message);
   }
   sqlite3_extended_result_codes(db_, 1);
-  // Another process (an ingest, the daemon) may hold the write lock for a batch.
-  sqlite3_busy_timeout(db_, 30000);
+  // Another process (an ingest, the daemon) may hold the write lock for a batch: a default
+  // batch of a busy day takes seconds; two minutes leaves room for a slow disk.
+  sqlite3_busy_timeout(db_, 120000);
 }
 
 Database::~Database() { sqlite3_close_v2(db_); }

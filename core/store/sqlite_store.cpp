@@ -30,18 +30,28 @@ std::int64_t identity_hash(const Finding& f) {
   return static_cast<std::int64_t>(h);
 }
 
-// A newer version wins; equal UpdatedAt with other content is a correction and wins too.
-bool newer(Timestamp t, std::uint64_t content, Timestamp than_t, std::uint64_t than_content) {
-  return t > than_t || (t == than_t && content != than_content);
+// Where a version came from: which ingest, and where in its input.
+struct Origin {
+  Timestamp updated_at = 0;
+  std::uint64_t content = 0;
+  std::int64_t ingest = 0;
+  std::uint64_t position = 0;
+};
+
+// A newer UpdatedAt wins. An equal one with other content wins only if it came later in the
+// same ingest (see Store::begin_write).
+bool newer(const Origin& v, const Origin& than) {
+  if (v.updated_at != than.updated_at) return v.updated_at > than.updated_at;
+  return v.content != than.content && v.ingest == than.ingest && v.position > than.position;
 }
 
 class SqliteWriter final : public StoreWriter {
  public:
-  SqliteWriter(Database& db, Timestamp received_at)
-      : db_(db), tx_(db), received_at_(received_at),
+  SqliteWriter(Database& db, Timestamp received_at, std::int64_t ingest_id)
+      : db_(db), tx_(db), received_at_(received_at), ingest_id_(ingest_id),
         texts_(db),
-        find_(db.prepare("SELECT rowid, updated_at, content_hash, product_arn, finding_id FROM finding_states "
-                         "WHERE identity_hash = ?1")),
+        find_(db.prepare("SELECT rowid, updated_at, content_hash, product_arn, finding_id, ingest_id, "
+                         "position FROM finding_states WHERE identity_hash = ?1")),
         raw_(db.prepare("INSERT OR REPLACE INTO finding_raw (finding, dict, raw) VALUES (?1, ?2, ?3)")),
         insert_(db.prepare(insert_sql())),
         update_(db.prepare(update_sql())),
@@ -74,52 +84,55 @@ class SqliteWriter final : public StoreWriter {
     const std::int64_t identity = identity_hash(latest);
     find_.bind(1, identity);
     std::int64_t row = 0;
-    Timestamp stored_t = 0;
-    std::uint64_t stored_content = 0;
+    Origin stored_state;
     bool stored = false;
     while (!stored && find_.step()) {  // rows sharing the hash: compare the identity itself
       if (find_.text(3) != latest.product_arn || find_.text(4) != latest.id) continue;
       stored = true;
       row = find_.integer(0);
-      stored_t = find_.integer(1);
-      stored_content = static_cast<std::uint64_t>(find_.integer(2));
+      stored_state = {find_.integer(1), static_cast<std::uint64_t>(find_.integer(2)), find_.integer(5),
+                      static_cast<std::uint64_t>(find_.integer(6))};
     }
     find_.reset();
 
     // Classify each version against the state it met, as an event-by-event load would.
     bool have = stored;
-    Timestamp cur_t = stored_t;
-    std::uint64_t cur_content = stored_content;
+    Origin current = stored_state, winner;
     for (const Version& v : versions) {
+      const Origin origin{v.updated_at, v.content, ingest_id_, v.position};
+      if (!(origin.updated_at < winner.updated_at) &&
+          (origin.updated_at > winner.updated_at || origin.position > winner.position))
+        winner = origin;
       ++counts.findings;
       if (!have) {
         ++counts.findings_new;
         have = true;
-      } else if (newer(v.updated_at, v.content, cur_t, cur_content)) {
+      } else if (newer(origin, current)) {
         ++counts.findings_updated;
       } else {
         ++counts.stale;
         continue;
       }
-      cur_t = v.updated_at;
-      cur_content = v.content;
+      current = origin;
     }
 
     const std::uint64_t content = content_hash(latest);
+    winner.content = content;
     const auto events = static_cast<std::int64_t>(versions.size());
+    const int n = finding_column_count();
     if (!stored) {
       bind_finding(insert_, 1, latest, resources_, texts_);
-      const int n = finding_column_count();
       insert_.bind(n + 1, received_at_).bind(n + 2, received_at_).bind(n + 3, events)
-          .bind(n + 4, ++change_seq_).bind(n + 5, static_cast<std::int64_t>(content)).bind(n + 6, identity);
+          .bind(n + 4, ++change_seq_).bind(n + 5, static_cast<std::int64_t>(content)).bind(n + 6, identity)
+          .bind(n + 7, ingest_id_).bind(n + 8, static_cast<std::int64_t>(winner.position));
       insert_.run();
       row = db_.last_insert_rowid();
       write_raw(row, raw);
-    } else if (newer(latest.updated_at, content, stored_t, stored_content)) {
+    } else if (newer(winner, stored_state)) {
       bind_finding(update_, 1, latest, resources_, texts_);
-      const int n = finding_column_count();
       update_.bind(n + 1, received_at_).bind(n + 2, events).bind(n + 3, ++change_seq_)
-          .bind(n + 4, static_cast<std::int64_t>(content)).bind(n + 5, row);
+          .bind(n + 4, static_cast<std::int64_t>(content)).bind(n + 5, ingest_id_)
+          .bind(n + 6, static_cast<std::int64_t>(winner.position)).bind(n + 7, row);
       update_.run();
       write_raw(row, raw);
     } else {
@@ -186,21 +199,24 @@ class SqliteWriter final : public StoreWriter {
   }
   static std::string insert_sql() {
     std::string params;
-    const int n = finding_column_count() + 6;
+    const int n = finding_column_count() + 8;
     for (int i = 1; i <= n; ++i) params += (i > 1 ? ", ?" : "?") + std::to_string(i);
     return "INSERT INTO finding_states (" + std::string{finding_columns()} +
-           ", first_seen, last_seen, events, change_seq, content_hash, identity_hash) VALUES (" + params + ")";
+           ", first_seen, last_seen, events, change_seq, content_hash, identity_hash, ingest_id, position) VALUES (" +
+           params + ")";
   }
   static std::string update_sql() {
     const int n = finding_column_count();
     return "UPDATE finding_states SET " + finding_assignments(1) + ", last_seen = ?" + std::to_string(n + 1) +
            ", events = events + ?" + std::to_string(n + 2) + ", change_seq = ?" + std::to_string(n + 3) +
-           ", content_hash = ?" + std::to_string(n + 4) + " WHERE rowid = ?" + std::to_string(n + 5);
+           ", content_hash = ?" + std::to_string(n + 4) + ", ingest_id = ?" + std::to_string(n + 5) +
+           ", position = ?" + std::to_string(n + 6) + " WHERE rowid = ?" + std::to_string(n + 7);
   }
 
   Database& db_;
   Transaction tx_;
   Timestamp received_at_;
+  std::int64_t ingest_id_;
   std::int64_t change_seq_ = 0;
   TextIds texts_;
   Statement find_, raw_, insert_, update_, touch_, observe_, quarantine_;
@@ -223,8 +239,8 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir) : db_(open_datab
 
 SqliteStore::~SqliteStore() = default;
 
-std::unique_ptr<StoreWriter> SqliteStore::begin_write(Timestamp received_at) {
-  return std::make_unique<SqliteWriter>(db_, received_at);
+std::unique_ptr<StoreWriter> SqliteStore::begin_write(Timestamp received_at, std::int64_t ingest_id) {
+  return std::make_unique<SqliteWriter>(db_, received_at, ingest_id);
 }
 
 std::uint64_t SqliteStore::prune_observations(Timestamp before) {

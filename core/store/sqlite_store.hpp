@@ -19,7 +19,7 @@ class SqliteStore final : public Store {
   explicit SqliteStore(const std::filesystem::path& data_dir);
   ~SqliteStore() override;
 
-  std::unique_ptr<StoreWriter> begin_write(Timestamp received_at) override;
+  std::unique_ptr<StoreWriter> begin_write(Timestamp received_at, std::int64_t ingest_id) override;
   std::uint64_t prune_observations(Timestamp before) override;
   std::uint64_t select(const StoreSelection& selection, std::optional<std::uint64_t> changed_after,
                        StoredFindings& into) override;

@@ -21,6 +21,7 @@ struct Version {
   Timestamp updated_at = 0;
   std::uint64_t content = 0;  ///< content_hash() of that version
   std::uint16_t state = 0;    ///< observation_state() of that version
+  std::uint64_t position = 0; ///< in this ingest's input: later input wins UpdatedAt ties
 };
 
 /// What an ingest did, counted per finding version the way an event-by-event loader would.
@@ -81,8 +82,11 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  /// Starts a write transaction; `received_at` stamps first/last seen and observations.
-  virtual std::unique_ptr<StoreWriter> begin_write(Timestamp received_at) = 0;
+  /// Starts a write transaction; `received_at` stamps first/last seen. Versions with equal
+  /// UpdatedAt and other content are ordered by position within one ingest (`ingest_id`);
+  /// across ingests an equal UpdatedAt never replaces a stored state, so re-ingesting
+  /// anything is a no-op whatever the batches (Security Hub bumps UpdatedAt on every change).
+  virtual std::unique_ptr<StoreWriter> begin_write(Timestamp received_at, std::int64_t ingest_id) = 0;
   /// Deletes observations of versions updated before `before`; returns how many.
   virtual std::uint64_t prune_observations(Timestamp before) = 0;
 

@@ -16,12 +16,12 @@ namespace {
 constexpr Timestamp kDay = 86'400'000;
 constexpr Timestamp kT0 = 1'764'000'000'000;  // 2025-11-24
 
-Version version_of(const Finding& f) { return {f.updated_at, content_hash(f), 0}; }
+Version version_of(const Finding& f, std::uint64_t position = 0) { return {f.updated_at, content_hash(f), 0, position}; }
 
 // Puts each finding as its own batch entry (one identity per put), in one transaction.
 IngestCounts put_all(Store& s, const std::vector<Finding>& findings, Timestamp received = kT0) {
   IngestCounts counts;
-  auto w = s.begin_write(received);
+  auto w = s.begin_write(received, 0);
   for (const Finding& f : findings) {
     const Version v = version_of(f);
     const std::string raw = "{\"Id\":\"" + std::string{f.id} + "\"}";
@@ -78,15 +78,37 @@ BOOST_AUTO_TEST_CASE(versions_are_classified_as_an_event_by_event_load_would) {
   const Finding v1 = ff.make("a", kT0), v3 = ff.make("a", kT0 + 3), v2 = ff.make("a", kT0 + 2);
   Finding v3b = ff.make("a", kT0 + 3);
   v3b.workflow_status = "NOTIFIED";  // same time, other content: a correction
-  const std::vector<Version> versions{version_of(v1), version_of(v3), version_of(v2), version_of(v3b)};
+  const std::vector<Version> versions{version_of(v1, 1), version_of(v3, 2), version_of(v2, 3), version_of(v3b, 4)};
   IngestCounts c;
-  auto w = s.begin_write(kT0);
+  auto w = s.begin_write(kT0, 0);
   w->put(v3b, PackedRaw{"{}"}, versions, c);
   w->commit();
   BOOST_TEST(c.findings == 4u);
   BOOST_TEST(c.findings_new == 1u);      // v1
   BOOST_TEST(c.findings_updated == 2u);  // v3, v3b
   BOOST_TEST(c.stale == 1u);             // v2 came after v3
+  StoredFindings table;
+  BOOST_TEST(select_all(s, table).front()->workflow_status == "NOTIFIED");
+}
+
+BOOST_AUTO_TEST_CASE(an_equal_updated_at_replaces_only_later_in_the_same_ingest) {
+  test::TempDir dir;
+  SqliteStore s{dir.path()};
+  test::FindingFactory ff;
+  Finding a = ff.make("x", kT0), b = ff.make("x", kT0);
+  b.workflow_status = "NOTIFIED";
+  const auto put = [&](const Finding& f, std::int64_t ingest, std::uint64_t position) {
+    IngestCounts c;
+    auto w = s.begin_write(kT0, ingest);
+    const Version v = version_of(f, position);
+    w->put(f, PackedRaw{"{}"}, std::span<const Version>{&v, 1}, c);
+    w->commit();
+    return c;
+  };
+  put(a, 7, 100);
+  BOOST_TEST(put(b, 7, 50).stale == 1u);             // earlier in the same input: not a correction
+  BOOST_TEST(put(b, 7, 200).findings_updated == 1u);  // later in it: it is
+  BOOST_TEST(put(a, 8, 999).stale == 1u);             // another ingest never replaces on a tie
   StoredFindings table;
   BOOST_TEST(select_all(s, table).front()->workflow_status == "NOTIFIED");
 }
@@ -112,7 +134,7 @@ BOOST_AUTO_TEST_CASE(quarantine_keeps_each_bad_record_once_with_where_and_why) {
   SqliteStore s{dir.path()};
   IngestCounts c;
   for (int round = 0; round < 2; ++round) {
-    auto w = s.begin_write(kT0 + round);
+    auto w = s.begin_write(kT0 + round, 0);
     w->quarantine({"day.ndjson", 7, "invalid JSON: unclosed string", "{\"Id\": \"x", 9}, c);
     w->quarantine({"day.ndjson", 9, "record exceeds 1024 bytes (5000)", "", 5000}, c);
     w->commit();
@@ -133,7 +155,7 @@ BOOST_AUTO_TEST_CASE(uncommitted_writes_are_rolled_back) {
   test::FindingFactory ff;
   {
     IngestCounts c;
-    auto w = s.begin_write(kT0);
+    auto w = s.begin_write(kT0, 0);
     const Finding f = ff.make("a", kT0);
     const Version v = version_of(f);
     w->put(f, PackedRaw{"{}"}, std::span<const Version>{&v, 1}, c);
