@@ -1,6 +1,7 @@
 // SQLite store: batched upserts that never let an older UpdatedAt win, snapshot reads, runs.
 #include "sqlite_store.hpp"
 
+#include <algorithm>
 #include <system_error>
 
 #define XXH_INLINE_ALL
@@ -140,7 +141,6 @@ class SqliteWriter final : public StoreWriter {
     }
     for (const Version& v : versions) {
       observations_.push_back({v.updated_at, row, v.state});
-      if (observations_.size() == kObservationsPerInsert) write_observations();
     }
   }
 
@@ -186,15 +186,23 @@ class SqliteWriter final : public StoreWriter {
     for (std::size_t i = 0; i < rows; ++i) sql += i ? ", (?, ?, ?)" : "(?, ?, ?)";
     return sql;
   }
+  // In key order, so that the B-tree is appended to rather than split all over: identities
+  // come in file order, their versions' times span the whole day.
   void write_observations() {
-    if (observations_.empty()) return;
-    const bool full = observations_.size() == kObservationsPerInsert;
-    Statement partial = full ? Statement{db_, nullptr} : db_.prepare(observe_sql(observations_.size()));
-    Statement& stmt = full ? observe_ : partial;
-    int n = 1;
-    for (const Observation& o : observations_)
-      stmt.bind(n++, static_cast<std::int64_t>(o.updated_at)).bind(n++, o.finding).bind(n++, std::int64_t{o.state});
-    stmt.run();
+    std::sort(observations_.begin(), observations_.end(), [](const Observation& a, const Observation& b) {
+      return a.updated_at != b.updated_at ? a.updated_at < b.updated_at : a.finding < b.finding;
+    });
+    for (std::size_t at = 0; at < observations_.size(); at += kObservationsPerInsert) {
+      const std::size_t n = std::min(kObservationsPerInsert, observations_.size() - at);
+      Statement partial = n == kObservationsPerInsert ? Statement{db_, nullptr} : db_.prepare(observe_sql(n));
+      Statement& stmt = n == kObservationsPerInsert ? observe_ : partial;
+      int i = 1;
+      for (std::size_t k = at; k < at + n; ++k) {
+        const Observation& o = observations_[k];
+        stmt.bind(i++, static_cast<std::int64_t>(o.updated_at)).bind(i++, o.finding).bind(i++, std::int64_t{o.state});
+      }
+      stmt.run();
+    }
     observations_.clear();
   }
   static std::string insert_sql() {
