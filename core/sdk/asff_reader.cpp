@@ -298,6 +298,10 @@ class RangeHandler final : public FindingHandler {
 
 }  // namespace
 
+bool AsffReader::splittable(const std::string& path, std::uint64_t& size) {
+  return detail::splittable(path, size);
+}
+
 Status AsffReader::read_file_parallel(const std::string& path, unsigned threads,
                                       const std::function<FindingHandler&(unsigned)>& handler_for,
                                       ReadStats& stats, std::size_t max_record_bytes) {
@@ -306,6 +310,15 @@ Status AsffReader::read_file_parallel(const std::string& path, unsigned threads,
     AsffReader reader{max_record_bytes};
     return reader.read_file(path, handler_for(0), stats);
   }
+  std::uint64_t lines = 0;
+  return read_range_parallel(path, 0, size, 0, threads, handler_for, stats, max_record_bytes, lines);
+}
+
+Status AsffReader::read_range_parallel(const std::string& path, std::uint64_t begin, std::uint64_t end,
+                                       std::uint64_t lines_before, unsigned threads,
+                                       const std::function<FindingHandler&(unsigned)>& handler_for,
+                                       ReadStats& stats, std::size_t max_record_bytes, std::uint64_t& lines) {
+  threads = std::max(threads, 1u);
   struct Part {
     std::unique_ptr<Impl> impl;
     std::unique_ptr<RangeHandler> handler;
@@ -315,11 +328,12 @@ Status AsffReader::read_file_parallel(const std::string& path, unsigned threads,
   };
   std::vector<Part> parts(threads);
   std::vector<std::thread> workers;
+  const std::uint64_t length = end - begin;
   for (unsigned i = 0; i < threads; ++i) {
     Part& part = parts[i];
     part.impl = std::make_unique<Impl>(max_record_bytes);
     part.handler = std::make_unique<RangeHandler>(handler_for(i));
-    detail::LineRange range{true, size * i / threads, size * (i + 1) / threads};
+    detail::LineRange range{true, begin + length * i / threads, begin + length * (i + 1) / threads};
     if (range.start > 0) --range.start;  // so a record starting exactly at the cut is ours
     const auto work = [&part, range, &path] {
       try {  // nothing may escape a thread: it would terminate cspmd
@@ -344,7 +358,7 @@ Status AsffReader::read_file_parallel(const std::string& path, unsigned threads,
   }
   for (auto& w : workers) w.join();
 
-  std::uint64_t line_base = 0;
+  std::uint64_t line_base = lines_before;
   for (auto& part : parts) {
     stats.records += part.stats.records;
     stats.findings += part.stats.findings;
@@ -355,6 +369,7 @@ Status AsffReader::read_file_parallel(const std::string& path, unsigned threads,
     }
     line_base += part.lines_read;
   }
+  lines = line_base - lines_before;
   for (auto& part : parts)
     if (!part.status) return part.status;
   return Status::success();

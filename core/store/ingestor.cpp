@@ -121,8 +121,14 @@ class Batcher final : public FindingHandler {
         p.winner = v;
       }
     }
-    if (versions_.size() >= options_.batch_findings) flush();
+    if (flush_when_full_ && full()) flush();
   }
+
+  /// With one reader thread, batches are flushed as they fill. Parallel readers work on two
+  /// halves of a window at once, so a batch is flushed only between windows: batches then
+  /// follow the file, and versions meet the store in file order (counts, ties).
+  void flush_between_windows() { flush_when_full_ = false; }
+  bool full() const { return versions_.size() >= options_.batch_findings; }
 
   void on_malformed(const RecordError& e) override {
     const std::lock_guard lock{mutex_};
@@ -336,6 +342,7 @@ class Batcher final : public FindingHandler {
 
   std::mutex mutex_;
   bool failed_ = false;
+  bool flush_when_full_ = true;
   Store& store_;
   const IngestOptions& options_;
   const std::string& source_;
@@ -381,6 +388,12 @@ Status spool(const std::string& path, const fs::path& to) {
   return Status::success();
 }
 
+// Parallel readers share out windows of about a batch (a finding is ~2.5 KB, but batches
+// may outgrow their limit by one window, so windows stay smaller).
+std::uint64_t window_bytes(std::size_t batch_findings) {
+  return std::clamp<std::uint64_t>(std::uint64_t{batch_findings} * 256, 4u << 20, 128u << 20);
+}
+
 }  // namespace
 
 IngestResult ingest(Store& store, const std::vector<std::string>& paths, const IngestOptions& in) {
@@ -407,9 +420,23 @@ IngestResult ingest(Store& store, const std::vector<std::string>& paths, const I
     ReadStats stats;
     Status s = Status::success();
     try {
-      s = AsffReader::read_file_parallel(
-          plain, options.threads, [&](unsigned) -> FindingHandler& { return batcher; }, stats,
-          options.max_record_bytes);
+      std::uint64_t size = 0;
+      if (options.threads > 1 && AsffReader::splittable(plain, size)) {
+        batcher.flush_between_windows();
+        std::uint64_t lines = 0;
+        const std::uint64_t window = window_bytes(options.batch_findings);
+        for (std::uint64_t begin = 0; begin < size && s; begin += window) {
+          std::uint64_t covered = 0;
+          s = AsffReader::read_range_parallel(
+              plain, begin, std::min(size, begin + window), lines, options.threads,
+              [&](unsigned) -> FindingHandler& { return batcher; }, stats, options.max_record_bytes, covered);
+          lines += covered;
+          if (batcher.full()) batcher.flush();
+        }
+      } else {
+        AsffReader reader{options.max_record_bytes};
+        s = reader.read_file(plain, batcher, stats);
+      }
       batcher.flush();  // also after a read error: what was read is kept
     } catch (const std::exception& e) {  // the store failed (disk full, read-only…)
       s = Status::failure(e.what());

@@ -69,6 +69,17 @@ class AsffReader {
                                    const std::function<FindingHandler&(unsigned)>& handler_for,
                                    ReadStats& stats, std::size_t max_record_bytes = 8u << 20);
 
+  /// True for a file worth reading by ranges: plain (not gzip) NDJSON of 16 MiB or more.
+  static bool splittable(const std::string& path, std::uint64_t& size);
+
+  /// read_file_parallel over the records of a splittable file that start in [begin, end).
+  /// `lines_before` is the number of lines before `begin` (for line numbers in errors);
+  /// `lines` tells how many this range covered, to number the next one.
+  static Status read_range_parallel(const std::string& path, std::uint64_t begin, std::uint64_t end,
+                                    std::uint64_t lines_before, unsigned threads,
+                                    const std::function<FindingHandler&(unsigned)>& handler_for,
+                                    ReadStats& stats, std::size_t max_record_bytes, std::uint64_t& lines);
+
   /// Parses one JSON document (an event, a finding, an array or a Findings document).
   void read_document(std::string_view json, const std::string& source, std::uint64_t line,
                      FindingHandler& handler, ReadStats& stats);

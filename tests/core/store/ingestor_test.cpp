@@ -91,6 +91,41 @@ BOOST_AUTO_TEST_CASE(batch_size_does_not_change_what_is_stored) {
   BOOST_TEST(scalar(many, "SELECT count(*) FROM observations") == 120);
 }
 
+BOOST_AUTO_TEST_CASE(parallel_windows_store_and_count_as_one_reader_does) {
+  // A file large enough for parallel readers (16 MiB+), read in several windows and batches.
+  test::TempDir dir;
+  std::string text_in;
+  std::size_t line = 0, bad_line = 0;
+  for (int round = 0; text_in.size() < (20u << 20); ++round)
+    for (int i = 0; i < 400; ++i) {
+      json f = versioned("w" + std::to_string(i), "2026-11-26T" + std::to_string(10 + round % 10) + ":00:" +
+                                                      std::to_string(10 + round / 10) + "Z", "NEW");
+      f["Description"] = std::string(2000, 'x');
+      text_in += test::event({f}).dump() + "\n";
+      ++line;
+      if (round == 9 && i == 7) {
+        text_in += "{\"broken\": \n";
+        bad_line = ++line;
+      }
+    }
+  const auto file = dir.write("big.ndjson", text_in);
+  SqliteStore one{dir.path() / "one"}, two{dir.path() / "two"};
+  IngestOptions serial, parallel;
+  serial.threads = 1;
+  serial.batch_findings = parallel.batch_findings = 3000;
+  const auto a = run(one, {file.string()}, serial);
+  const auto b = run(two, {file.string()}, parallel);
+  BOOST_REQUIRE(a.status.ok());
+  BOOST_REQUIRE(b.status.ok());
+  BOOST_TEST(a.counts.findings_new == b.counts.findings_new);
+  BOOST_TEST(a.counts.findings_updated == b.counts.findings_updated);
+  BOOST_TEST(a.counts.stale == b.counts.stale);
+  BOOST_TEST(b.counts.quarantined == 1u);
+  BOOST_TEST(text(two, "SELECT line FROM quarantine") == std::to_string(bad_line));
+  const std::string state = "SELECT group_concat(finding_id || updated_at, ',') FROM (SELECT * FROM findings ORDER BY finding_id)";
+  BOOST_TEST(text(one, state) == text(two, state));
+}
+
 BOOST_AUTO_TEST_CASE(ingesting_the_same_file_again_changes_nothing_but_bookkeeping) {
   test::TempDir dir;
   const auto file = dir.write("day.ndjson", test::event({test::finding("a"), test::finding("b")}).dump() + "\nnot json\n");
