@@ -28,6 +28,7 @@ cd "$root"
 data="$build/bench-data"
 out="$data/store-out"
 mkdir -p "$data" "$out"
+rm -f "$out"/*.json "$out"/*.out  # results of an earlier run must not show as this one's
 [ -x "$build/cspmd" ] || { echo "build cspmd first (cmake --build $build --target cspm_runtime)" >&2; exit 1; }
 
 generate() {  # file, generator options...: generate once, keyed by the options and the generator
