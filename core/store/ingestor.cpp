@@ -2,13 +2,6 @@
 #include "ingestor.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <deque>
-#include <fstream>
-#include <map>
-#include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <random>
@@ -16,15 +9,14 @@
 #include <thread>
 #include <unordered_map>
 
-#include <fcntl.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <cspm/asff_reader.hpp>
 
+#include "handoff.hpp"
+#include "input_file.hpp"
 #include "observation_state.hpp"
 #include "owned_finding.hpp"
 #include "raw_codec.hpp"
@@ -66,24 +58,6 @@ struct Pending {
   std::uint32_t first, last; // versions, in arrival order
 };
 
-// A file descriptor that closes itself.
-class Fd {
- public:
-  explicit Fd(const std::string& path) : fd_(open(path.c_str(), O_RDONLY | O_CLOEXEC)) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  bool read_at(std::string& into, std::size_t length, std::uint64_t offset) const {
-    into.resize(length);
-    return fd_ >= 0 &&
-           pread(fd_, into.data(), length, static_cast<off_t>(offset)) == static_cast<ssize_t>(length);
-  }
-
- private:
-  int fd_;
-};
 
 // One file's worth of batches. Reader threads hand findings in concurrently; what needs no
 // shared state (hashing) happens before the lock.
@@ -166,7 +140,7 @@ class Batcher final : public FindingHandler {
     std::sort(order.begin(), order.end(), [&](auto a, auto b) { return pending_[a].offset < pending_[b].offset; });
     // Two stages on two cores: this thread writes to the store while a helper re-reads and
     // parses the winners ahead of it, a chunk at a time.
-    Handoff handoff;
+    Handoff<Prepared> handoff;
     std::exception_ptr helper_error;
     Packer packer{writer->raw_dictionary()};
     std::thread helper([&] {
@@ -261,42 +235,6 @@ class Batcher final : public FindingHandler {
     std::vector<std::string> samples_;
   };
 
-  // Chunks of prepared winners from the helper thread to the writer.
-  class Handoff {
-   public:
-    void give(std::vector<Prepared>&& chunk) {
-      std::unique_lock lock{mutex_};
-      room_.wait(lock, [&] { return chunks_.size() < 4 || cancelled_; });
-      if (cancelled_) throw std::runtime_error("cancelled");
-      chunks_.push_back(std::move(chunk));
-      ready_.notify_one();
-    }
-    bool take(std::vector<Prepared>& chunk) {
-      std::unique_lock lock{mutex_};
-      ready_.wait(lock, [&] { return !chunks_.empty() || closed_; });
-      if (chunks_.empty()) return false;
-      chunk = std::move(chunks_.front());
-      chunks_.pop_front();
-      room_.notify_one();
-      return true;
-    }
-    void close() {
-      const std::lock_guard lock{mutex_};
-      closed_ = true;
-      ready_.notify_all();
-    }
-    void cancel() {
-      const std::lock_guard lock{mutex_};
-      cancelled_ = true;
-      room_.notify_all();
-    }
-
-   private:
-    std::mutex mutex_;
-    std::condition_variable ready_, room_;
-    std::deque<std::vector<Prepared>> chunks_;
-    bool closed_ = false, cancelled_ = false;
-  };
 
   class One final : public FindingHandler {
    public:
@@ -311,7 +249,7 @@ class Batcher final : public FindingHandler {
     Prepared& into_;
   };
 
-  void prepare_winners(const std::vector<std::uint32_t>& order, Packer& packer, Handoff& handoff) {
+  void prepare_winners(const std::vector<std::uint32_t>& order, Packer& packer, Handoff<Prepared>& handoff) {
     constexpr std::size_t kChunk = 512;
     std::string buffer;
     AsffReader reader;
@@ -347,7 +285,7 @@ class Batcher final : public FindingHandler {
   const IngestOptions& options_;
   const std::string& source_;
   const std::string& plain_;
-  Fd file_;
+  ReadOnlyFile file_;
   std::uint64_t file_bits_;
   IngestCounts& total_;
   std::unordered_map<Key, std::uint32_t, KeyHash> index_;
@@ -356,37 +294,6 @@ class Batcher final : public FindingHandler {
   std::vector<QuarantinedCopy> quarantined_;
   std::size_t quarantine_bytes_ = 0;
 };
-
-// True for a regular file that does not start with the gzip magic.
-bool plain_file(const std::string& path) {
-  std::error_code ec;
-  if (path == "-" || !fs::is_regular_file(path, ec)) return false;
-  std::ifstream in(path, std::ios::binary);
-  char magic[2] = {0, 0};
-  in.read(magic, 2);
-  return !(magic[0] == '\x1f' && magic[1] == '\x8b');
-}
-
-// Copies stdin or a gzip file, decompressed, into `to`: re-reading winners needs offsets.
-Status spool(const std::string& path, const fs::path& to) {
-  const int fd = path == "-" ? dup(0) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::failure(path + ": cannot open: " + std::strerror(errno));
-  gzFile in = gzdopen(fd, "rb");
-  if (!in) {
-    close(fd);
-    return Status::failure(path + ": cannot read");
-  }
-  std::ofstream out(to, std::ios::binary | std::ios::trunc);
-  std::vector<char> buf(1u << 20);
-  int n;
-  while ((n = gzread(in, buf.data(), static_cast<unsigned>(buf.size()))) > 0) out.write(buf.data(), n);
-  int err = 0;
-  const std::string message = n < 0 ? gzerror(in, &err) : "";
-  gzclose(in);
-  if (n < 0) return Status::failure(path + ": " + message);
-  if (!out) return Status::failure(to.string() + ": cannot write the spool file (disk full?)");
-  return Status::success();
-}
 
 // Parallel readers share out windows of about a batch (a finding is ~2.5 KB, but batches
 // may outgrow their limit by one window, so windows stay smaller).
