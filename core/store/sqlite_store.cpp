@@ -97,13 +97,16 @@ class SqliteWriter final : public StoreWriter {
     find_.reset();
 
     // Classify each version against the state it met, as an event-by-event load would.
+    // The winner is the newest version, the latest in the input on a tie (as the ingest chose
+    // `latest`).
+    const auto later = [](const Origin& a, const Origin& b) {
+      return a.updated_at != b.updated_at ? a.updated_at > b.updated_at : a.position > b.position;
+    };
     bool have = stored;
     Origin current = stored_state, winner;
     for (const Version& v : versions) {
       const Origin origin{v.updated_at, v.content, ingest_id_, v.position};
-      if (!(origin.updated_at < winner.updated_at) &&
-          (origin.updated_at > winner.updated_at || origin.position > winner.position))
-        winner = origin;
+      if (later(origin, winner)) winner = origin;
       ++counts.findings;
       if (!have) {
         ++counts.findings_new;
@@ -139,9 +142,7 @@ class SqliteWriter final : public StoreWriter {
     } else {
       touch_.bind(1, received_at_).bind(2, events).bind(3, row).run();
     }
-    for (const Version& v : versions) {
-      observations_.push_back({v.updated_at, row, v.state});
-    }
+    for (const Version& v : versions) observations_.push_back({v.updated_at, row, v.state});
   }
 
   void quarantine(const QuarantineRecord& r, IngestCounts& counts) override {
