@@ -197,10 +197,10 @@ class SqliteWriter final : public StoreWriter {
       const std::size_t n = std::min(kObservationsPerInsert, observations_.size() - at);
       Statement partial = n == kObservationsPerInsert ? Statement{db_, nullptr} : db_.prepare(observe_sql(n));
       Statement& stmt = n == kObservationsPerInsert ? observe_ : partial;
-      int i = 1;
       for (std::size_t k = at; k < at + n; ++k) {
         const Observation& o = observations_[k];
-        stmt.bind(i++, static_cast<std::int64_t>(o.updated_at)).bind(i++, o.finding).bind(i++, std::int64_t{o.state});
+        const int i = 3 * static_cast<int>(k - at) + 1;
+        stmt.bind(i, static_cast<std::int64_t>(o.updated_at)).bind(i + 1, o.finding).bind(i + 2, std::int64_t{o.state});
       }
       stmt.run();
     }
