@@ -61,7 +61,6 @@ CREATE TABLE finding_states (
 -- Lookups go through a small integer index; one over the long identity strings was most of
 -- the ingest's page writes. The single writer (BEGIN IMMEDIATE) keeps identities unique.
 CREATE INDEX finding_states_identity ON finding_states (identity_hash);
-CREATE INDEX finding_states_last_observed ON finding_states (last_observed_at);
 CREATE INDEX finding_states_change_seq ON finding_states (change_seq);
 
 -- The latest version's JSON as received, apart so that scans of finding_states stay small.
