@@ -87,6 +87,17 @@ void add_config_options(boost::program_options::options_description& opts, Confi
        "the store's directory, overriding the configuration (several stores can coexist)");
 }
 
+bool parse_now(const std::string& text, const char* command, Timestamp& now) {
+  if (text.empty()) return true;
+  const auto parsed = parse_timestamp(text);
+  if (!parsed) {
+    std::cerr << "cspmd " << command << ": --now \"" << text << "\" is not an ISO 8601 time with a zone\n";
+    return false;
+  }
+  now = *parsed;
+  return true;
+}
+
 std::optional<core::DaemonConfig> resolve_config(const ConfigArgs& args, std::ostream& err) {
   auto loaded = core::load_daemon_config(args.config);
   if (auto* diags = std::get_if<Diagnostics>(&loaded)) {

@@ -54,6 +54,10 @@ void add_config_options(boost::program_options::options_description& opts, Confi
 /// The daemon configuration with --data-dir applied; nullopt after printing why not.
 std::optional<core::DaemonConfig> resolve_config(const ConfigArgs& args, std::ostream& err);
 
+/// --now: sets `now` from `text` (ISO 8601 with a zone) unless `text` is empty. False, after
+/// saying why on stderr, when it is not such a time.
+bool parse_now(const std::string& text, const char* command, Timestamp& now);
+
 int run_command(int argc, char** argv);
 int ingest_command(int argc, char** argv);
 int query_command(int argc, char** argv);

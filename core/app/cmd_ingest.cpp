@@ -70,14 +70,7 @@ int ingest_command(int argc, char** argv) {
     }
     options.retention = *d;
   }
-  if (!now_text.empty()) {
-    const auto t = parse_timestamp(now_text);
-    if (!t) {
-      std::cerr << "cspmd ingest: --now \"" << now_text << "\" is not an ISO 8601 time with a zone\n";
-      return kExitUsage;
-    }
-    options.received_at = *t;
-  }
+  if (!parse_now(now_text, "ingest", options.received_at)) return kExitUsage;
   if (batch) options.batch_findings = batch;
   if (threads < 1 || threads > 16) {
     std::cerr << "cspmd ingest: --threads must be between 1 and 16\n";

@@ -86,14 +86,7 @@ int query_command(int argc, char** argv) {
     return kExitUsage;
   }
   Timestamp now = system_now();
-  if (!now_text.empty()) {
-    const auto t = parse_timestamp(now_text);
-    if (!t) {
-      std::cerr << "cspmd query: --now \"" << now_text << "\" is not an ISO 8601 time with a zone\n";
-      return kExitUsage;
-    }
-    now = *t;
-  }
+  if (!parse_now(now_text, "query", now)) return kExitUsage;
   store::FindingQuery q;
   q.accounts = split_all(accounts);
   q.regions = split_all(regions);

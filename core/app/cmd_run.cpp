@@ -62,14 +62,7 @@ int run_command(int argc, char** argv) {
     return kExitUsage;
   }
   Timestamp now = 0;
-  if (!now_text.empty()) {
-    const auto parsed = parse_timestamp(now_text);
-    if (!parsed) {
-      std::cerr << "cspmd run: --now \"" << now_text << "\" is not an ISO 8601 time with a zone\n";
-      return kExitUsage;
-    }
-    now = *parsed;
-  }
+  if (!parse_now(now_text, "run", now)) return kExitUsage;
   core::LoadOptions load;
   if (std::string error; !parse_params(raw_params, load.params, error)) {
     std::cerr << "cspmd run: " << error << '\n';
