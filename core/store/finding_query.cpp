@@ -48,14 +48,17 @@ const std::vector<std::string>& finding_row_columns() {
 Sql build_query(const FindingQuery& q) {
   Sql sql;
   std::vector<std::string> where;
-  const auto any_of = [&](const std::string& column, const std::vector<std::string>& values) {
-    if (values.empty()) return;
-    std::string clause = column + " IN (";
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      sql.text_params.push_back(values[i]);
-      clause += (i ? ", ?" : "?") + std::to_string(sql.text_params.size());
+  // Binds `values` and returns their placeholders: "?3, ?4".
+  const auto placeholders = [&](const std::vector<std::string>& values) {
+    std::string list;
+    for (const auto& v : values) {
+      sql.text_params.push_back(v);
+      list += (list.empty() ? "?" : ", ?") + std::to_string(sql.text_params.size());
     }
-    where.push_back(clause + ")");
+    return list;
+  };
+  const auto any_of = [&](const std::string& column, const std::vector<std::string>& values) {
+    if (!values.empty()) where.push_back(column + " IN (" + placeholders(values) + ")");
   };
   any_of("account_id", q.accounts);
   any_of("region", q.regions);
@@ -75,13 +78,8 @@ Sql build_query(const FindingQuery& q) {
   }
   const auto any_resource = [&](const std::string& key, const std::vector<std::string>& values) {
     if (values.empty()) return;
-    std::string clause = "EXISTS (SELECT 1 FROM json_each(findings.resources) r WHERE json_extract(r.value, '$." +
-                         key + "') IN (";
-    for (std::size_t i = 0; i < values.size(); ++i) {
-      sql.text_params.push_back(values[i]);
-      clause += (i ? ", ?" : "?") + std::to_string(sql.text_params.size());
-    }
-    where.push_back(clause + "))");
+    where.push_back("EXISTS (SELECT 1 FROM json_each(findings.resources) r WHERE json_extract(r.value, '$." + key +
+                    "') IN (" + placeholders(values) + "))");
   };
   any_resource("Id", q.resource_ids);
   any_resource("Type", q.resource_types);

@@ -10,7 +10,6 @@
 
 #include <cspm/finding.hpp>
 #include <cspm/finding_store.hpp>
-#include <cspm/finding_table.hpp>
 
 #include "stored_findings.hpp"
 
