@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks the daily job on one generated day: cspmd against a plain Python reading and a jq one.
+# Benchmarks the daily job on one generated day: cspmd against a hand-written simdjson
+# On-Demand program, a plain Python reading and a jq one.
 #
 #   bench/run.sh [--events N] [--build DIR] [--no-jq]
 #
@@ -22,7 +23,7 @@ SEED=7
 GENERATOR_OPTIONS=(--days 1 --end "$NOW" --seed "$SEED"
                    --multi-rate 0.02 --hostile-rate 0.001 --malformed-rate 0.0005)
 
-usage() { sed -n '4p' "$0" | sed 's/^#   /usage: /' >&2; exit 2; }
+usage() { sed -n '5p' "$0" | sed 's/^#   /usage: /' >&2; exit 2; }
 
 events=400000 build=build jq=1
 while [ $# -gt 0 ]; do
@@ -80,6 +81,15 @@ else
 fi
 peer_args=(--now "$NOW" --accounts "$accounts" --severities "$SEVERITIES"
            --account-controls "$ACCOUNT_CONTROLS" --resource-controls "$RESOURCE_CONTROLS" "$day")
+# The hand-written simdjson On-Demand program the speed target quotes, built here (-O2, the
+# same x86-64 level as cspmd) so that it runs on the same machine in the same minute.
+if g++ -O2 -march=x86-64-v2 -mpclmul -std=c++20 bench/ondemand_daily.cpp -lsimdjson -pthread \
+     -o "$data/ondemand_daily" 2> "$out/ondemand-build.err"; then
+  measure ondemand "$data/ondemand_daily" "${peer_args[@]}"
+  tools+=(ondemand)
+else
+  echo "ondemand: could not build bench/ondemand_daily.cpp (see $out/ondemand-build.err); skipped"
+fi
 measure python python3 bench/reference_daily.py "${peer_args[@]}"
 tools+=(python)
 if [ "$jq" = 1 ]; then
@@ -108,20 +118,20 @@ def groups(name):
     return found
 
 print()
-print(f"{'tool':8} {'wall s':>8} {'events/s':>10} {'peak RSS MB':>12} {'groups':>7}")
+print(f"{'tool':9} {'wall s':>8} {'events/s':>10} {'peak RSS MB':>12} {'groups':>7}")
 results = {}
 for name in tools:
     path = os.path.join(out, name + ".json")
     if not os.path.exists(path):
-        print(f"{name:8} (did not start)")
+        print(f"{name:9} (did not start)")
         continue
     m = json.load(open(path))
     if m["exit"] != 0:
-        print(f"{name:8} {m['wall_s']:8.2f} {'-':>10} {m['max_rss_mb']:12.1f} {'exit ' + str(m['exit']):>7}")
+        print(f"{name:9} {m['wall_s']:8.2f} {'-':>10} {m['max_rss_mb']:12.1f} {'exit ' + str(m['exit']):>7}")
         continue
     results[name] = groups(name)
     rate = events / max(m["wall_s"], 0.001)
-    print(f"{name:8} {m['wall_s']:8.2f} {rate:10,.0f} {m['max_rss_mb']:12.1f} {len(results[name]):>7}")
+    print(f"{name:9} {m['wall_s']:8.2f} {rate:10,.0f} {m['max_rss_mb']:12.1f} {len(results[name]):>7}")
 
 failed = len(results) < len(tools)
 if "python" in results:
