@@ -102,13 +102,16 @@ class RecordingContext final : public RunContext {
   std::string_view pipeline_id() const noexcept override { return pipeline_; }
   std::string_view stage_id() const noexcept override { return "stage"; }
   Timestamp now() const noexcept override { return now_; }
-  bool dry_run() const noexcept override { return true; }
+  bool dry_run() const noexcept override { return dry_run_; }
   void log(LogLevel, std::string_view message) override { logs.emplace_back(message); }
   void count(std::string_view name, std::uint64_t n) override { counts[std::string{name}] += n; }
   void retain(std::shared_ptr<const void> storage) override { kept.push_back(std::move(storage)); }
   std::ostream& output() override { return out; }
   FindingStore* store() noexcept override { return store_; }
   void set_store(FindingStore* s) { store_ = s; }
+  TicketLedger* ledger() noexcept override { return ledger_; }
+  void set_ledger(TicketLedger* l) { ledger_ = l; }
+  void set_dry_run(bool d) { dry_run_ = d; }
 
   std::vector<std::string> logs;
   std::map<std::string, std::uint64_t> counts;
@@ -119,6 +122,8 @@ class RecordingContext final : public RunContext {
   Timestamp now_;
   std::string pipeline_;
   FindingStore* store_ = nullptr;
+  TicketLedger* ledger_ = nullptr;
+  bool dry_run_ = true;
 };
 
 struct CommandResult {

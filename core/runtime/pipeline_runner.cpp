@@ -17,9 +17,9 @@ class StageContext final : public RunContext {
  public:
   StageContext(const std::string& pipeline, const std::string& stage, const RunSettings& s,
                Timestamp now, RunReport& report, std::vector<std::shared_ptr<const void>>& keep,
-               FindingStore* store)
+               FindingStore* store, TicketLedger* ledger)
       : pipeline_(pipeline), stage_(stage), settings_(s), now_(now), report_(report), keep_(keep),
-        store_(store) {}
+        store_(store), ledger_(ledger) {}
 
   std::string_view pipeline_id() const noexcept override { return pipeline_; }
   std::string_view stage_id() const noexcept override { return stage_; }
@@ -36,6 +36,7 @@ class StageContext final : public RunContext {
   void retain(std::shared_ptr<const void> storage) override { keep_.push_back(std::move(storage)); }
   std::ostream& output() override { return *settings_.output; }
   FindingStore* store() noexcept override { return store_; }
+  TicketLedger* ledger() noexcept override { return ledger_; }
 
  private:
   const std::string& pipeline_;
@@ -45,6 +46,7 @@ class StageContext final : public RunContext {
   RunReport& report_;
   std::vector<std::shared_ptr<const void>>& keep_;
   FindingStore* store_;
+  TicketLedger* ledger_;
 };
 
 std::string counters_json(const std::map<std::string, std::uint64_t>& counters) {
@@ -122,7 +124,8 @@ RunReport PipelineRunner::run(const RunSettings& settings_in) {
       for (const std::size_t i : graph.nodes[n].inputs) merged.append(outputs[i]);
     sr.received = in->size();
 
-    StageContext ctx{spec.id, c.id, settings, now, report, keep, run_store.get()};
+    StageContext ctx{spec.id, c.id, settings, now, report, keep, run_store.get(),
+                     settings.store ? &settings.store->ledger() : nullptr};
     Status status = Status::success();
     try {
       Stage* stage = stages_[n].get();

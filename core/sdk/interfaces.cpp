@@ -3,6 +3,7 @@
 #include <cspm/context.hpp>
 #include <cspm/factory.hpp>
 #include <cspm/finding_store.hpp>
+#include <cspm/ticket_ledger.hpp>
 #include <cspm/registrar.hpp>
 #include <cspm/stage.hpp>
 
@@ -17,5 +18,6 @@ Registrar::~Registrar() = default;
 RunContext::~RunContext() = default;
 FindingHandler::~FindingHandler() = default;
 FindingStore::~FindingStore() = default;
+TicketLedger::~TicketLedger() = default;
 
 }  // namespace cspm

@@ -121,7 +121,38 @@ CREATE TABLE runs (
 CREATE INDEX runs_pipeline ON runs (pipeline, outcome, id);
 )sql";
 
-constexpr std::array kMigrations{kVersion1, kVersion2};
+// Version 3: the ticket ledger (ticket_ledger.hpp) and a cache for tracker lookups.
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE ledger (
+  tracker      TEXT NOT NULL,
+  fingerprint  TEXT NOT NULL,
+  state        TEXT NOT NULL,     -- creating | open | closed
+  issue_key    TEXT,
+  issue_id     TEXT,
+  attempt      TEXT,
+  content_hash TEXT,
+  previous_key TEXT,
+  resolution   TEXT,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL,
+  closed_at    INTEGER,
+  last_planned INTEGER,
+  reopened     INTEGER NOT NULL DEFAULT 0,
+  lease_owner  TEXT,             -- who may write this fingerprint now (claim), and until when
+  lease_until  INTEGER,
+  PRIMARY KEY (tracker, fingerprint)
+) WITHOUT ROWID;
+
+CREATE TABLE tracker_cache (
+  tracker    TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (tracker, key)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array kMigrations{kVersion1, kVersion2, kVersion3};
 
 void apply(Database& db, int version) {
   db.exec(kMigrations[static_cast<std::size_t>(version - 1)]);

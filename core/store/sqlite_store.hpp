@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "sqlite.hpp"
+#include "sqlite_ledger.hpp"
 #include "store.hpp"
 
 namespace cspm::store {
@@ -31,10 +32,13 @@ class SqliteStore final : public Store {
   std::optional<std::uint64_t> last_success(std::string_view pipeline) override;
   std::vector<RunRecord> runs(std::string_view pipeline, std::size_t limit) override;
 
+  TicketLedger& ledger() noexcept override { return ledger_; }
+
   Database& database() noexcept { return db_; }
 
  private:
   Database db_;
+  SqliteLedger ledger_{db_};
 };
 
 }  // namespace cspm::store

@@ -10,6 +10,7 @@
 
 #include <cspm/finding.hpp>
 #include <cspm/finding_store.hpp>
+#include <cspm/ticket_ledger.hpp>
 
 #include "stored_findings.hpp"
 
@@ -102,6 +103,9 @@ class Store {
   /// The watermark of the newest successful, non-dry run of `pipeline`.
   virtual std::optional<std::uint64_t> last_success(std::string_view pipeline) = 0;
   virtual std::vector<RunRecord> runs(std::string_view pipeline, std::size_t limit) = 0;
+
+  /// The ticket ledger kept in this store.
+  virtual TicketLedger& ledger() noexcept = 0;
 };
 
 }  // namespace cspm::store

@@ -11,6 +11,7 @@
 namespace cspm {
 
 class FindingStore;
+class TicketLedger;
 
 enum class LogLevel { debug, info, warning, error };
 
@@ -36,6 +37,8 @@ class CSPM_API RunContext {
   virtual std::ostream& output() = 0;
   /// The embedded store, or nullptr when this run has none (e.g. a bare test harness).
   virtual FindingStore* store() noexcept = 0;
+  /// The ticket ledger in the store, or nullptr when this run has no store.
+  virtual TicketLedger* ledger() noexcept = 0;
 };
 
 }  // namespace cspm

@@ -200,6 +200,7 @@ BOOST_AUTO_TEST_CASE(query_sql_cannot_change_the_store) {
   const auto day = test::generate_findings(d, "day.ndjson", "--events 200 --seed 1");
   ingest_json(d, q(day));
   const std::string count = sql(d, "SELECT count(*) FROM findings");
+  const std::string version = sql(d, "PRAGMA user_version");
   for (const char* bad : {"DELETE FROM findings", "UPDATE findings SET severity = 'LOW'",
                                 "SELECT 1; DELETE FROM findings", "PRAGMA user_version = 7",
                                 "DROP TABLE findings"}) {
@@ -208,7 +209,7 @@ BOOST_AUTO_TEST_CASE(query_sql_cannot_change_the_store) {
     BOOST_TEST(!r.err.empty(), bad);
   }
   BOOST_TEST(sql(d, "SELECT count(*) FROM findings") == count);
-  BOOST_TEST(sql(d, "PRAGMA user_version") == "2");
+  BOOST_TEST(sql(d, "PRAGMA user_version") == version);
   BOOST_TEST(sql(d, "SELECT json_valid(raw_json(min(row))) FROM findings") == "1");
 }
 

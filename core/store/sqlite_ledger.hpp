@@ -1,0 +1,30 @@
+// TicketLedger on the store's SQLite database: the ledger and tracker_cache tables.
+#pragma once
+#include <cspm/ticket_ledger.hpp>
+
+#include "sqlite.hpp"
+
+namespace cspm::store {
+
+/// Each call is one transaction; SQLite errors come back as failed Status, never thrown,
+/// because the caller is a plugin.
+class SqliteLedger final : public TicketLedger {
+ public:
+  explicit SqliteLedger(Database& db) : db_(db) {}
+
+  Status get(std::string_view tracker, std::string_view fingerprint, std::optional<LedgerEntry>& out) override;
+  Status claim(const LedgerEntry& entry, std::string_view owner, Timestamp now, Timestamp lease_until,
+               bool& claimed) override;
+  Status put(const LedgerEntry& entry) override;
+  Status remove(std::string_view tracker, std::string_view fingerprint) override;
+  Status list(std::string_view tracker, std::vector<LedgerEntry>& out) override;
+  Status cache_get(std::string_view tracker, std::string_view key, Timestamp now,
+                   std::optional<std::string>& value) override;
+  Status cache_put(std::string_view tracker, std::string_view key, std::string_view value,
+                   Timestamp expires_at) override;
+
+ private:
+  Database& db_;
+};
+
+}  // namespace cspm::store
