@@ -8,7 +8,7 @@ packages=(
   libboost-filesystem-dev
   nlohmann-json3-dev libtomlplusplus-dev libsimdjson-dev libxxhash-dev libzstd-dev
   libsqlite3-dev zlib1g-dev libssl-dev
-  python3 jq
+  python3 jq openssl nodejs node-ajv
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -129,6 +129,7 @@ Ticket make_ticket(const GroupPtr& group, const TicketDocument& doc, std::string
   if (const auto extra = attribute(*group, "label"); !extra.empty()) t.labels.emplace_back(extra);
   t.assignee = std::string{attribute(*group, "assignee")};
   t.group = group;
+  t.document = std::make_shared<const TicketDocument>(doc);
   return t;
 }
 

@@ -13,7 +13,9 @@ class TicketRenderer final : public Transform {
 
   Status process(RunContext&, const Batch& in, Batch& out) override {
     for (const GroupPtr& g : in.groups) {
-      const TicketDocument doc = make_ticket_document(*g, max_resources_);
+      TicketDocument doc = make_ticket_document(*g, max_resources_);
+      doc.intro = intro_;
+      doc.footer = footer_;
       out.tickets.push_back(
           std::make_shared<Ticket>(make_ticket(g, doc, layout_(doc, intro_, footer_), markup_, labels_)));
     }

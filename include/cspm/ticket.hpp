@@ -8,6 +8,8 @@
 
 namespace cspm {
 
+struct TicketDocument;
+
 struct Ticket {
   std::string fingerprint;
   std::string summary;      ///< plain text, at most 255 characters
@@ -16,6 +18,9 @@ struct Ticket {
   std::vector<std::string> labels;
   std::string assignee;     ///< empty: tracker default
   GroupPtr group;           ///< the group it came from (never null)
+  /// What the description says, before layout (null for tickets made without one); sinks
+  /// whose tracker wants another markup (Jira Cloud: ADF) lay this out themselves.
+  std::shared_ptr<const TicketDocument> document;
 };
 
 using TicketPtr = std::shared_ptr<const Ticket>;

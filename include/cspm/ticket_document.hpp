@@ -36,12 +36,15 @@ struct TicketDocument {
   std::vector<TicketResource> resources;                     ///< first `max_resources`
   std::size_t more_resources = 0;                            ///< resources left out
   std::vector<std::string> links;                            ///< console / source URLs
+  std::string intro;                                         ///< from the pipeline file
+  std::string footer;                                        ///< from the pipeline file
 };
 
 /// Builds the document for a group; lists at most `max_resources` resources.
 TicketDocument make_ticket_document(const Group& group, std::size_t max_resources = 100);
 
-/// The ticket around a rendered body, the same for every markup: fingerprint, summary,
+/// The ticket around a rendered body, the same for every markup: fingerprint, summary, the
+/// document itself (so a sink can lay it out in its own markup),
 /// assignee (group attribute "assignee"), `labels` plus "cspm-fp-<fingerprint>" and the
 /// group's "label" attribute (set by enrichers, e.g. for a missing owner).
 Ticket make_ticket(const GroupPtr& group, const TicketDocument& doc, std::string description,
