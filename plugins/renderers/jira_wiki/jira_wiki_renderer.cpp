@@ -1,49 +1,16 @@
 // `jira_wiki` renderer: tickets in Jira wiki markup (Jira Data Center, and Cloud via v2).
 #include <memory>
-#include <sstream>
 
-#include <cspm/markup.hpp>
+#include <cspm/jira_wiki.hpp>
 #include <cspm/registrar.hpp>
 #include <cspm/ticket_renderer.hpp>
 
 namespace cspm::plugins::jira_wiki {
 namespace {
 
-std::string cell(std::string_view text) {
-  const std::string escaped = escape_jira_wiki(text);
-  return escaped.empty() ? " " : escaped;  // an empty cell would merge with its neighbour
-}
-
-std::string link(const std::string& url, const char* label) {
-  if (url.empty()) return " ";
-  if (!is_safe_url(url)) return cell(url);  // shown, never clickable
-  return std::string{"["} + label + "|" + url + "]";
-}
-
-std::string render(const TicketDocument& doc, const std::string& intro, const std::string& footer) {
-  std::ostringstream out;
-  out << escape_jira_wiki(intro) << "\n\n";
-  out << "h3. Overview\n||Field||Value||\n";
-  for (const auto& [label, value] : doc.overview) out << '|' << cell(label) << '|' << cell(value) << "|\n";
-  out << "\nh3. Vulnerabilities\n";
-  out << "||Control||Severity||Compliance||Title||Description||Remediation||Findings||\n";
-  for (const auto& i : doc.issues) {
-    std::string remediation = cell(i.remediation_text);
-    if (!i.remediation_url.empty()) remediation += " " + link(i.remediation_url, "Remediation guide");
-    out << '|' << cell(i.control_id) << '|' << cell(i.severity) << '|' << cell(i.compliance_status)
-        << '|' << cell(i.title) << '|' << cell(i.description) << '|' << remediation << '|'
-        << i.findings << "|\n";
-  }
-  out << "\nh3. Affected resources\n||Resource type||Resource id||Region||\n";
-  for (const auto& r : doc.resources)
-    out << '|' << cell(r.type) << '|' << cell(r.id) << '|' << cell(r.region) << "|\n";
-  if (doc.more_resources) out << "\n+ " << doc.more_resources << " more resources\n";
-  if (!doc.links.empty()) {
-    out << "\nh3. Links\n";
-    for (const auto& l : doc.links) out << "* " << link(l, "Finding") << '\n';
-  }
-  out << "\n----\n" << escape_jira_wiki(footer) << '\n';
-  return out.str();
+// The pipeline's intro and footer are already in the document (TicketRendererFactory).
+std::string render(const TicketDocument& doc, const std::string&, const std::string&) {
+  return jira_wiki_document(doc);
 }
 
 void register_factories(Registrar& r) {

@@ -1,0 +1,83 @@
+// Retry loop: full-jitter exponential backoff, Retry-After taken as the floor of the wait.
+#include "delivery.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <optional>
+#include <thread>
+
+namespace cspm::plugins::jira {
+
+Delivery::Delivery(HttpClient& client, DeliveryPolicy policy, Sleep sleep, std::uint64_t seed)
+    : client_(client), policy_(policy), sleep_(std::move(sleep)), random_(seed) {
+  if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+}
+
+void Delivery::pace() {
+  if (policy_.requests_per_second <= 0) return;
+  const auto interval = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(1.0 / policy_.requests_per_second));
+  const auto now = Clock::now();
+  if (next_slot_ > now) sleep_(std::chrono::ceil<std::chrono::milliseconds>(next_slot_ - now));
+  next_slot_ = std::max(now, next_slot_) + interval;
+}
+
+std::chrono::milliseconds Delivery::wait_before(int attempt, const HttpResponse* response) {
+  // Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^attempt)].
+  const auto ceiling = std::min<long long>(policy_.max_backoff.count(),
+                                           policy_.backoff.count() << std::min(attempt, 20));
+  std::uniform_int_distribution<long long> pick(0, std::max<long long>(ceiling, 0));
+  std::chrono::milliseconds wait{pick(random_)};
+  if (response)
+    if (auto after = retry_after(response->header("Retry-After"), std::chrono::system_clock::now()))
+      wait = std::max(wait, std::min(*after, policy_.max_backoff));
+  return wait;
+}
+
+Status Delivery::send(const HttpRequest& request, HttpResponse& response, bool idempotent) {
+  Status last = Status::success();
+  for (int attempt = 0;; ++attempt) {
+    pace();
+    ++stats_.requests;
+    response = HttpResponse{};
+    last = client_.send(request, response);
+    bool retry = false;
+    if (!last.ok()) {
+      retry = idempotent;
+    } else if (response.status == 429) {
+      ++stats_.throttled;
+      retry = true;
+      last = Status::failure(client_.origin() + ": rate limited (429) on " + request.method + " " + request.target);
+    } else if (response.status >= 500) {
+      retry = idempotent;
+      last = Status::failure(client_.origin() + ": server error " + std::to_string(response.status) + " on " +
+                             request.method + " " + request.target);
+    } else {
+      return Status::success();
+    }
+    if (!retry || attempt >= policy_.retries) return last;
+    ++stats_.retries;
+    sleep_(wait_before(attempt, response.status ? &response : nullptr));
+  }
+}
+
+std::optional<std::chrono::milliseconds> retry_after(std::string_view value,
+                                                     std::chrono::system_clock::time_point now) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (value.size() > 9) return std::chrono::milliseconds::max();
+    return std::chrono::seconds(std::stoll(std::string{value}));
+  }
+  // IMF-fixdate, e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
+  std::tm tm{};
+  const std::string text{value};
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end) return std::nullopt;
+  const auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
+  if (at <= now) return std::chrono::milliseconds{0};
+  return std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
+}
+
+}  // namespace cspm::plugins::jira

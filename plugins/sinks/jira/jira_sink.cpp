@@ -1,0 +1,224 @@
+// `jira` sink: files each ticket as a Jira issue, exactly once, through the ledger.
+#include <algorithm>
+#include <limits>
+#include <random>
+
+#include <unistd.h>
+#include <memory>
+
+#include <boost/beast/core/detail/base64.hpp>
+
+#include <cspm/factory_base.hpp>
+#include <cspm/http_client.hpp>
+#include <cspm/plan_record.hpp>
+#include <cspm/registrar.hpp>
+#include <cspm/secret.hpp>
+
+#include "ticket_sync.hpp"
+
+namespace cspm::plugins::jira {
+namespace {
+
+using json = nlohmann::json;
+
+struct SinkSettings {
+  std::string url;
+  std::string flavor;  // auto | cloud | datacenter
+  std::string user;    // Cloud: the account's e-mail (basic auth); empty: bearer token (DC PAT)
+  json token;          // secret reference
+  std::filesystem::path pipeline_dir;
+  HttpClientOptions http;
+  DeliveryPolicy delivery;
+  SyncPolicy sync;
+};
+
+std::string base64(const std::string& s) {
+  std::string out(boost::beast::detail::base64::encoded_size(s.size()), '\0');
+  out.resize(boost::beast::detail::base64::encode(out.data(), s.data(), s.size()));
+  return out;
+}
+
+class JiraSink final : public Sink {
+ public:
+  explicit JiraSink(SinkSettings settings) : s_(std::move(settings)) {
+    std::string base = s_.url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    tracker_ = "jira " + base + " " + s_.sync.content.project;
+  }
+
+  Status deliver(RunContext& ctx, const Batch& in) override {
+    try {
+      return deliver_all(ctx, in);
+    } catch (const std::exception& e) {  // nothing may cross the plugin boundary
+      return Status::failure(std::string{"jira sink: "} + e.what());
+    }
+  }
+
+ private:
+  Status deliver_all(RunContext& ctx, const Batch& in) {
+    std::vector<TicketPtr> tickets = in.tickets;
+    std::sort(tickets.begin(), tickets.end(),
+              [](const TicketPtr& a, const TicketPtr& b) { return a->fingerprint < b->fingerprint; });
+    TicketLedger* ledger = ctx.ledger();
+    if (ctx.dry_run()) return plan(ctx, tickets, ledger);
+    if (!ledger) return Status::failure("the jira sink needs cspmd's store for its ledger (check --data-dir)");
+    if (tickets.empty()) return Status::success();
+
+    std::string token;
+    if (Status s = resolve_secret(s_.token, s_.pipeline_dir, token); !s) return Status::failure("jira token: " + s.message());
+    const std::string authorization =
+        s_.user.empty() ? "Bearer " + token : "Basic " + base64(s_.user + ":" + token);
+    std::unique_ptr<HttpClient> client;
+    if (Status s = HttpClient::create(s_.url, s_.http, client); !s) return s;
+    Delivery delivery(*client, s_.delivery);
+    Flavor flavor = s_.flavor == "cloud" ? Flavor::cloud : Flavor::datacenter;
+    if (s_.flavor == "auto")
+      if (Status s = JiraApi::detect(delivery, authorization, flavor); !s)
+        return Status::failure("cannot tell Jira Cloud from Data Center: " + s.message());
+    JiraApi api(delivery, flavor, authorization);
+    // Dry runs lay descriptions out for the flavour the last real run found.
+    (void)ledger->cache_put(tracker_, "flavor", flavor == Flavor::cloud ? "cloud" : "datacenter",
+                            std::numeric_limits<Timestamp>::max());
+
+    TicketSync sync(api, *ledger, ctx, s_.sync, tracker_, random_owner());
+    std::map<Action, std::uint64_t> actions;
+    for (const auto& t : tickets) ++actions[sync.sync(*t)];
+    for (const auto& [action, n] : actions) ctx.count(std::string{"jira_"} + action_name(action), n);
+    ctx.count("jira_requests", delivery.stats().requests);
+    if (delivery.stats().throttled) ctx.count("jira_throttled", delivery.stats().throttled);
+    if (delivery.stats().retries) ctx.count("jira_retries", delivery.stats().retries);
+    for (const auto& r : sync.rejections()) ctx.log(LogLevel::error, r);
+    if (const auto capped = actions[Action::capped])
+      ctx.log(LogLevel::warning, "flood guard: " + std::to_string(capped) + " tickets not created this run (max_new_tickets = " +
+                                     std::to_string(s_.sync.max_new_tickets) + "); they are created by later runs");
+    const auto failed = actions[Action::failed];
+    if (failed)
+      return Status::failure(std::to_string(failed) + " of " + std::to_string(tickets.size()) +
+                             " tickets could not be synced with Jira (see above); the next run retries them");
+    return Status::success();
+  }
+
+  // Dry run: what the ledger says would happen, without calling Jira.
+  Status plan(RunContext& ctx, const std::vector<TicketPtr>& tickets, TicketLedger* ledger) {
+    std::ostream& out = ctx.output();
+    Flavor flavor = s_.flavor == "cloud" ? Flavor::cloud : Flavor::datacenter;
+    if (std::optional<std::string> seen; s_.flavor == "auto" && ledger &&
+                                         ledger->cache_get(tracker_, "flavor", system_now(), seen) && seen)
+      flavor = *seen == "cloud" ? Flavor::cloud : Flavor::datacenter;
+    for (const auto& t : tickets) {
+      std::optional<LedgerEntry> entry;
+      if (ledger)
+        if (Status s = ledger->get(tracker_, t->fingerprint, entry); !s) return s;
+      const std::string hash = content_hash(t->summary, fitted_description(*t, flavor, s_.sync.content.description_limit));
+      const Action action = planned_action(entry, hash, s_.sync, system_now());
+      ctx.count(std::string{"plan_"} + action_name(action), 1);
+      out << plan_record(*t, ctx.pipeline_id(), action_name(action)).dump(-1, ' ', false, json::error_handler_t::replace)
+          << '\n';
+    }
+    out.flush();
+    return out ? Status::success() : Status::failure("could not write plan records");
+  }
+
+  static std::string random_owner() {
+    std::random_device rd;
+    return "cspmd-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
+  }
+
+  SinkSettings s_;
+  std::string tracker_;
+};
+
+std::chrono::milliseconds duration(const Options& o, const char* name) {
+  return parse_duration(o.at(name).get<std::string>()).value_or(std::chrono::milliseconds{0});
+}
+
+class JiraSinkFactory final : public FactoryBase<StageKind::sink> {
+ public:
+  JiraSinkFactory()
+      : FactoryBase(
+            "jira",
+            "Files each ticket as a Jira issue (Cloud REST v3 or Data Center v2), once per fingerprint, "
+            "updating or reopening it as the group changes",
+            {{"url", OptionType::string, true, nullptr, "Jira base URL, https:// (http:// only for local test instances)", {}},
+             {"flavor", OptionType::string, false, "auto", "Jira Cloud or Data Center (auto: ask /serverInfo)",
+              {"auto", "cloud", "datacenter"}},
+             {"user", OptionType::string, false, "", "Cloud: the API token's account e-mail; empty: bearer token (Data Center PAT)", {}},
+             {"token", OptionType::secret, true, nullptr, "API token or personal access token", {}},
+             {"project", OptionType::string, true, nullptr, "project key", {}},
+             {"issue_type", OptionType::string, false, "Task", "issue type name", {}},
+             {"priorities", OptionType::table, false,
+              json{{"CRITICAL", "Highest"}, {"HIGH", "High"}, {"MEDIUM", "Medium"}, {"LOW", "Low"}, {"INFORMATIONAL", "Lowest"}},
+              "severity -> Jira priority name", {}},
+             {"components", OptionType::string_list, false, json::array(), "components to set", {}},
+             {"labels", OptionType::string_list, false, json::array(), "labels added to every issue", {}},
+             {"ca_file", OptionType::path, false, "", "PEM CA bundle to trust instead of the system's", {}},
+             {"timeout", OptionType::duration, false, "30s", "per network step", {}},
+             {"retries", OptionType::integer, false, 5, "retries of 429, 5xx and timeouts", {}},
+             {"backoff", OptionType::duration, false, "1s", "first retry wait (doubles, with jitter)", {}},
+             {"max_backoff", OptionType::duration, false, "60s", "longest retry wait, also for Retry-After", {}},
+             {"rate_limit", OptionType::integer, false, 5, "requests per second at most (0: no limit)", {}},
+             {"max_new_tickets", OptionType::integer, false, 50, "flood guard: new issues per run at most", {}},
+             {"reopen_window", OptionType::duration, false, "30d", "a closed issue whose group is back is reopened within this; later a new linked issue is filed", {}},
+             {"wont_fix_resolutions", OptionType::string_list, false, json::array({"Won't Do", "Won't Fix", "Declined"}),
+              "resolutions that keep an issue closed", {}},
+             {"search_settle", OptionType::duration, false, "2m",
+              "how long an unconfirmed create may stay invisible to Jira's search before it is repeated", {}},
+             {"fallback_assignee", OptionType::string, false, "", "assignee when the owner is unknown (empty: project default)", {}},
+             {"owner_missing_label", OptionType::string, false, "cspm-owner-unknown", "label when the owner is unknown", {}},
+             {"comment_on_update", OptionType::boolean, false, true, "comment when an open issue's content changes", {}},
+             {"description_limit", OptionType::integer, false, 32767, "description size limit, in characters", {}}},
+            {kTickets, 0, false}) {}
+
+  Diagnostics validate(const Options& o) const override {
+    Diagnostics d;
+    const std::string url = o.at("url").get<std::string>();
+    if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
+      d.push_back(make_error("E007", "url", "must start with https:// (or http:// for a local test instance)"));
+    if (o.at("project").get<std::string>().empty()) d.push_back(make_error("E008", "project", "must not be empty"));
+    if (!o.at("priorities").is_object()) d.push_back(make_error("E007", "priorities", "expected a table of severity = \"Priority\""));
+    else
+      for (const auto& [k, v] : o.at("priorities").items())
+        if (!v.is_string()) d.push_back(make_error("E007", "priorities." + k, "expected a priority name"));
+    for (const char* n : {"retries", "rate_limit", "max_new_tickets"})
+      if (o.at(n).get<long long>() < 0) d.push_back(make_error("E007", n, "must not be negative"));
+    if (o.at("description_limit").get<long long>() < 1000)
+      d.push_back(make_error("E007", "description_limit", "must be at least 1000"));
+    return d;
+  }
+
+  CreateResult create(const Options& o, const StageEnv& env) const override {
+    SinkSettings s;
+    s.url = o.at("url").get<std::string>();
+    s.flavor = o.at("flavor").get<std::string>();
+    s.user = o.at("user").get<std::string>();
+    s.token = o.at("token");
+    s.pipeline_dir = env.pipeline_dir;
+    s.http.ca_file = o.at("ca_file").get<std::string>();
+    s.http.timeout = duration(o, "timeout");
+    s.delivery.retries = static_cast<int>(o.at("retries").get<long long>());
+    s.delivery.backoff = duration(o, "backoff");
+    s.delivery.max_backoff = duration(o, "max_backoff");
+    s.delivery.requests_per_second = static_cast<double>(o.at("rate_limit").get<long long>());
+    s.sync.content.project = o.at("project").get<std::string>();
+    s.sync.content.issue_type = o.at("issue_type").get<std::string>();
+    for (const auto& [k, v] : o.at("priorities").items()) s.sync.content.priorities[k] = v.get<std::string>();
+    s.sync.content.components = o.at("components").get<std::vector<std::string>>();
+    s.sync.content.labels = o.at("labels").get<std::vector<std::string>>();
+    s.sync.content.description_limit = o.at("description_limit").get<std::size_t>();
+    s.sync.reopen_window = duration(o, "reopen_window");
+    for (const auto& r : o.at("wont_fix_resolutions")) s.sync.wont_fix.insert(r.get<std::string>());
+    s.sync.search_settle = duration(o, "search_settle");
+    s.sync.max_new_tickets = o.at("max_new_tickets").get<std::uint64_t>();
+    s.sync.fallback_assignee = o.at("fallback_assignee").get<std::string>();
+    s.sync.owner_missing_label = o.at("owner_missing_label").get<std::string>();
+    s.sync.comment_on_update = o.at("comment_on_update").get<bool>();
+    return std::make_unique<JiraSink>(std::move(s));
+  }
+};
+
+void register_factories(Registrar& r) { r.add(std::make_unique<JiraSinkFactory>()); }
+
+}  // namespace
+}  // namespace cspm::plugins::jira
+
+CSPM_PLUGIN("jira", CSPM_SDK_VERSION, cspm::plugins::jira::register_factories)

@@ -1,0 +1,278 @@
+// The ticket lifecycle, decided by Jira's status category (new/indeterminate/done), never
+// by status names, which are per workflow and localized.
+#include "ticket_sync.hpp"
+
+#include <random>
+
+#include <cspm/group.hpp>
+
+namespace cspm::plugins::jira {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view kMarkerPrefix = "cspm-fp-";
+
+std::string random_token() {
+  std::random_device rd;
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) out += hex[rd() & 15];
+  return out;
+}
+
+// Jira writes offsets without a colon ("2026-11-20T10:00:00.000+0000").
+Timestamp jira_time(std::string text) {
+  if (text.size() > 5) {
+    const std::size_t at = text.size() - 5;
+    if ((text[at] == '+' || text[at] == '-') && text.find(':', at) == std::string::npos) text.insert(at + 3, ":");
+  }
+  return parse_timestamp(text).value_or(0);
+}
+
+bool within(Timestamp since, Timestamp now, std::chrono::milliseconds window) {
+  return since > 0 && now - since <= window.count();
+}
+
+std::string update_comment(const Ticket& ticket) {
+  const GroupFacts f = facts_of(*ticket.group);
+  return "cspm-notify updated this ticket: " + std::to_string(ticket.group->members.size()) +
+         " failing findings, highest severity " + f.severity + ", " + std::to_string(f.resource_ids.size()) +
+         " resources (last observed " + format_timestamp(f.last_observed) + ").";
+}
+
+}  // namespace
+
+const char* action_name(Action action) noexcept {
+  switch (action) {
+    case Action::create: return "create";
+    case Action::update: return "update";
+    case Action::comment: return "comment";
+    case Action::reopen: return "reopen";
+    case Action::resolve: return "resolve";
+    case Action::none: return "none";
+    case Action::deferred: return "deferred";
+    case Action::busy: return "busy";
+    case Action::capped: return "capped";
+    case Action::failed: return "failed";
+  }
+  return "none";
+}
+
+Action planned_action(const std::optional<LedgerEntry>& entry, const std::string& hash, const SyncPolicy& policy,
+                      Timestamp wall_now) {
+  if (!entry || entry->state == "creating") return Action::create;
+  if (entry->state == "closed") {
+    if (policy.wont_fix.count(entry->resolution)) return Action::none;
+    return within(entry->closed_at, wall_now, policy.reopen_window) ? Action::reopen : Action::create;
+  }
+  return entry->content_hash == hash ? Action::none : Action::update;
+}
+
+TicketSync::TicketSync(JiraApi& api, TicketLedger& ledger, RunContext& ctx, const SyncPolicy& policy,
+                       std::string tracker, std::string owner)
+    : api_(api), ledger_(ledger), ctx_(ctx), policy_(policy), tracker_(std::move(tracker)), owner_(std::move(owner)) {}
+
+Action TicketSync::fail(const Status& status, LedgerEntry* release) {
+  ctx_.log(LogLevel::error, status.message());
+  if (release) (void)ledger_.put(*release);  // keep the state, drop the claim
+  return Action::failed;
+}
+
+Action TicketSync::sync(const Ticket& ticket) {
+  const json description = fitted_description(ticket, api_.flavor(), policy_.content.description_limit);
+  const std::string hash = content_hash(ticket.summary, description);
+  std::optional<LedgerEntry> entry;
+  if (Status s = ledger_.get(tracker_, ticket.fingerprint, entry); !s) return fail(s, nullptr);
+  if (!entry) return create(ticket, description, hash, std::nullopt);
+
+  const Timestamp now = system_now();
+  bool claimed = false;
+  if (Status s = ledger_.claim(*entry, owner_, now, now + policy_.lease.count(), claimed); !s) return fail(s, nullptr);
+  if (!claimed) return Action::busy;
+  if (entry->state == "creating") return recover(ticket, *entry, description, hash);
+  return existing(ticket, *entry, description, hash);
+}
+
+// Two-phase create: the intent is committed before Jira is called, the key after. A crash in
+// between leaves "creating", which recover() resolves by the marker label.
+Action TicketSync::create(const Ticket& ticket, const json& description, const std::string& hash,
+                          std::optional<LedgerEntry> previous) {
+  if (created_ >= policy_.max_new_tickets) {
+    if (previous) (void)ledger_.put(*previous);
+    return Action::capped;
+  }
+  const Timestamp now = system_now();
+  LedgerEntry intent;
+  intent.tracker = tracker_;
+  intent.fingerprint = ticket.fingerprint;
+  intent.state = "creating";
+  intent.attempt = random_token();
+  intent.created_at = intent.updated_at = now;
+  intent.last_planned = ctx_.now();
+  if (previous) {
+    intent.previous_key = previous->state == "creating" ? previous->previous_key : previous->issue_key;
+    intent.reopened = previous->reopened;
+  }
+  bool claimed = false;
+  if (Status s = ledger_.claim(intent, owner_, now, now + policy_.lease.count(), claimed); !s) return fail(s, nullptr);
+  if (!claimed) return Action::busy;
+
+  std::vector<std::string> labels;
+  const std::string assignee = assignee_for(ticket, labels);
+  JiraIssue issue;
+  bool unknown = false;
+  CallError error;
+  const Status s = api_.create(create_fields(ticket, policy_.content, api_.flavor(), description, assignee, labels),
+                               issue, unknown, error);
+  if (!s) {
+    if (unknown) return fail(Status::failure(s.message() + " (the issue may exist: the next run looks for it)"), &intent);
+    // Jira refused: nothing was created. Put back what was there before the intent.
+    if (previous) (void)ledger_.put(*previous);
+    else (void)ledger_.remove(tracker_, ticket.fingerprint);
+    if (error.client_error) {
+      rejections_.insert(s.message());
+      return Action::failed;
+    }
+    return fail(s, nullptr);
+  }
+  LedgerEntry entry = intent;
+  entry.state = "open";
+  entry.issue_key = issue.key;
+  entry.issue_id = issue.id;
+  entry.content_hash = hash;
+  entry.updated_at = system_now();
+  if (Status p = ledger_.put(entry); !p)
+    return fail(Status::failure(p.message() + " (created " + issue.key + "; the next run finds it by its label)"), nullptr);
+  ++created_;
+  ctx_.log(LogLevel::info, "created " + issue.key + " for " + ticket.summary);
+  if (!entry.previous_key.empty())
+    if (Status l = api_.link(issue.key, entry.previous_key); !l)
+      ctx_.log(LogLevel::warning, "could not link " + issue.key + " to " + entry.previous_key + ": " + l.message());
+  return Action::create;
+}
+
+// A create was attempted but its outcome never recorded: find the issue by its marker.
+Action TicketSync::recover(const Ticket& ticket, LedgerEntry& entry, const json& description, const std::string& hash) {
+  std::vector<JiraIssue> found;
+  if (Status s = api_.search_label(policy_.content.project, std::string{kMarkerPrefix} + ticket.fingerprint, found); !s)
+    return fail(s, &entry);
+  if (found.empty()) {
+    // Jira Cloud's search lags behind writes: an issue created a moment ago may not show yet.
+    if (system_now() - entry.updated_at < policy_.search_settle.count()) {
+      (void)ledger_.put(entry);
+      ctx_.log(LogLevel::warning, "a create for " + ticket.fingerprint + " is unconfirmed; searching again in a later run");
+      return Action::deferred;
+    }
+    LedgerEntry before = entry;
+    return create(ticket, description, hash, before);
+  }
+  if (found.size() > 1) {
+    std::string keys;
+    for (const auto& i : found) keys += (keys.empty() ? "" : ", ") + i.key;
+    ctx_.log(LogLevel::error, "several issues carry the marker of " + ticket.fingerprint + ": " + keys +
+                                  "; keeping the oldest, " + found.front().key);
+    ctx_.count("jira_duplicates_found", found.size() - 1);
+  }
+  entry.state = "open";
+  entry.issue_key = found.front().key;
+  entry.issue_id = found.front().id;
+  entry.content_hash.clear();  // unknown what it says: compare afresh
+  ctx_.log(LogLevel::info, "recovered " + entry.issue_key + " for " + ticket.fingerprint);
+  ctx_.count("jira_recovered", 1);
+  return existing(ticket, entry, description, hash);
+}
+
+Action TicketSync::existing(const Ticket& ticket, LedgerEntry& entry, const json& description, const std::string& hash) {
+  JiraIssue issue;
+  bool missing = false;
+  if (Status s = api_.get(entry.issue_key, issue, missing); !s) {
+    if (!missing) return fail(s, &entry);
+    ctx_.log(LogLevel::warning, entry.issue_key + " is gone from Jira (deleted or moved); filing a new ticket");
+    LedgerEntry before = entry;
+    before.issue_key.clear();
+    before.state = "closed";
+    return create(ticket, description, hash, before);
+  }
+  entry.last_planned = ctx_.now();
+  if (issue.status_category == "done") {
+    if (entry.state != "closed") {
+      entry.state = "closed";
+      entry.closed_at = issue.resolution_date.empty() ? system_now() : jira_time(issue.resolution_date);
+    }
+    entry.resolution = issue.resolution;
+    if (policy_.wont_fix.count(issue.resolution)) {
+      (void)ledger_.put(entry);
+      return Action::none;
+    }
+    if (within(entry.closed_at, system_now(), policy_.reopen_window)) return reopen(ticket, entry, description, hash);
+    LedgerEntry before = entry;
+    return create(ticket, description, hash, before);
+  }
+  entry.state = "open";
+  if (entry.content_hash == hash) {
+    (void)ledger_.put(entry);
+    return Action::none;
+  }
+  if (Status s = api_.edit(entry.issue_key, {{"summary", ticket.summary}, {"description", description}}); !s)
+    return fail(s, &entry);
+  if (policy_.comment_on_update && !entry.content_hash.empty())
+    if (Status s = api_.comment(entry.issue_key, update_comment(ticket)); !s) return fail(s, &entry);
+  entry.content_hash = hash;
+  entry.updated_at = system_now();
+  if (Status s = ledger_.put(entry); !s) return fail(s, nullptr);
+  return Action::update;
+}
+
+// Back to a not-done category by a discovered transition (prefer "To Do"-like "new").
+Action TicketSync::reopen(const Ticket& ticket, LedgerEntry& entry, const json& description, const std::string& hash) {
+  std::vector<JiraTransition> transitions;
+  if (Status s = api_.transitions(entry.issue_key, transitions); !s) return fail(s, &entry);
+  const JiraTransition* pick = nullptr;
+  for (const auto& t : transitions)
+    if (t.to_category == "new" || (t.to_category == "indeterminate" && !pick)) pick = &t;
+  if (!pick) {
+    ctx_.log(LogLevel::warning, "no transition reopens " + entry.issue_key + "; filing a new ticket linked to it");
+    LedgerEntry before = entry;
+    return create(ticket, description, hash, before);
+  }
+  if (Status s = api_.transition(entry.issue_key, pick->id); !s) return fail(s, &entry);
+  entry.state = "open";
+  entry.closed_at = 0;
+  entry.resolution.clear();
+  ++entry.reopened;
+  if (Status s = api_.comment(entry.issue_key, "cspm-notify reopened this ticket: the findings are failing again."); !s)
+    return fail(s, &entry);
+  if (entry.content_hash != hash) {
+    if (Status s = api_.edit(entry.issue_key, {{"summary", ticket.summary}, {"description", description}}); !s)
+      return fail(s, &entry);
+    entry.content_hash = hash;
+  }
+  entry.updated_at = system_now();
+  if (Status s = ledger_.put(entry); !s) return fail(s, nullptr);
+  return Action::reopen;
+}
+
+std::string TicketSync::assignee_for(const Ticket& ticket, std::vector<std::string>& labels) {
+  const std::string owner = ticket.assignee;
+  const auto fallback = [&] {
+    if (!policy_.owner_missing_label.empty()) labels.push_back(policy_.owner_missing_label);
+    return policy_.fallback_assignee;
+  };
+  if (owner.empty()) return fallback();
+  if (owner.find('@') == std::string::npos) return owner;  // an accountId (Cloud) or user name (DC)
+  if (auto known = users_.find(owner); known != users_.end()) return known->second.empty() ? fallback() : known->second;
+  std::optional<std::string> id;
+  const std::string key = "user:" + owner;
+  if (Status s = ledger_.cache_get(tracker_, key, system_now(), id); s && id) return users_[owner] = *id;
+  if (Status s = api_.find_user(owner, id); !s || !id) {
+    ctx_.log(LogLevel::warning, "no Jira user for " + owner + (s ? "" : " (" + s.message() + ")") +
+                                    "; using the fallback assignee");
+    users_[owner] = "";
+    return fallback();
+  }
+  (void)ledger_.cache_put(tracker_, key, *id, system_now() + 7LL * 24 * 3600 * 1000);
+  return users_[owner] = *id;
+}
+
+}  // namespace cspm::plugins::jira

@@ -1,0 +1,73 @@
+// One ticket against Jira and the ledger: create (two-phase), recover, update, reopen.
+#pragma once
+#include <map>
+#include <set>
+#include <string>
+
+#include <cspm/context.hpp>
+#include <cspm/ticket.hpp>
+#include <cspm/ticket_ledger.hpp>
+
+#include "issue_content.hpp"
+#include "jira_api.hpp"
+
+namespace cspm::plugins::jira {
+
+struct SyncPolicy {
+  ContentOptions content;
+  std::chrono::milliseconds reopen_window{30LL * 24 * 3600 * 1000};
+  std::set<std::string> wont_fix;                    ///< resolutions that stay closed
+  std::chrono::milliseconds search_settle{120000};   ///< Cloud search lag allowed for
+  std::chrono::milliseconds lease{600000};           ///< one writer per fingerprint
+  std::uint64_t max_new_tickets = 50;                ///< flood guard, per run
+  std::string fallback_assignee;
+  std::string owner_missing_label = "cspm-owner-unknown";
+  bool comment_on_update = true;
+};
+
+/// The actions, as plan records and run counters name them.
+enum class Action { create, update, comment, reopen, resolve, none, deferred, busy, capped, failed };
+const char* action_name(Action action) noexcept;
+
+/// What the ledger alone says would happen (dry runs: no call to Jira).
+Action planned_action(const std::optional<LedgerEntry>& entry, const std::string& hash,
+                      const SyncPolicy& policy, Timestamp wall_now);
+
+/// Brings one ticket's Jira issue in line with the group, recording every step in the ledger
+/// before and after each call that changes Jira.
+class TicketSync {
+ public:
+  TicketSync(JiraApi& api, TicketLedger& ledger, RunContext& ctx, const SyncPolicy& policy,
+             std::string tracker, std::string owner);
+
+  Action sync(const Ticket& ticket);
+
+  /// Distinct configuration errors Jira reported (4xx), each once, with Jira's message.
+  const std::set<std::string>& rejections() const noexcept { return rejections_; }
+  std::uint64_t created() const noexcept { return created_; }
+
+ private:
+  Action create(const Ticket& ticket, const nlohmann::json& description, const std::string& hash,
+                std::optional<LedgerEntry> previous);
+  Action recover(const Ticket& ticket, LedgerEntry& entry, const nlohmann::json& description,
+                 const std::string& hash);
+  Action existing(const Ticket& ticket, LedgerEntry& entry, const nlohmann::json& description,
+                  const std::string& hash);
+  Action reopen(const Ticket& ticket, LedgerEntry& entry, const nlohmann::json& description,
+                const std::string& hash);
+  /// The assignee to send and the labels that say how it was chosen.
+  std::string assignee_for(const Ticket& ticket, std::vector<std::string>& labels);
+  Action fail(const Status& status, LedgerEntry* release);
+
+  JiraApi& api_;
+  TicketLedger& ledger_;
+  RunContext& ctx_;
+  const SyncPolicy& policy_;
+  std::string tracker_;
+  std::string owner_;
+  std::uint64_t created_ = 0;
+  std::set<std::string> rejections_;
+  std::map<std::string, std::string> users_;  // e-mail → id, this run
+};
+
+}  // namespace cspm::plugins::jira

@@ -1,0 +1,326 @@
+// The jira sink (the real .so) against the Jira stand-in, with a real SQLite ledger.
+#define BOOST_TEST_MODULE jira_sink
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+
+#include <cspm/fingerprint.hpp>
+#include <cspm/jira_wiki.hpp>
+#include <cspm/ticket_document.hpp>
+
+#include "../../core/store/sqlite_store.hpp"
+#include "jira_standin.hpp"
+#include "plugin_stages.hpp"
+#include "support.hpp"
+
+using namespace cspm;
+using nlohmann::json;
+using test::JiraStandin;
+
+namespace {
+
+constexpr Timestamp kNow = 1'700'000'000'000;
+
+// Findings, groups and tickets owned by the test, as a pipeline run would make them.
+struct Tickets {
+  test::FindingFactory mk;
+  std::deque<Finding> findings;
+  std::vector<TicketPtr> tickets;
+
+  /// One (control, account) ticket for `control` with `members` findings.
+  TicketPtr add(const std::string& control, int members, const std::string& assignee = "owner@example.com") {
+    auto g = std::make_shared<Group>();
+    g->grouping = "account";
+    g->key = {{"control_id", control}, {"account_id", "111122223333"}};
+    g->fingerprint = fingerprint("cspm-daily", "account", 1, g->key);
+    for (int i = 0; i < members; ++i) {
+      Finding& f = findings.emplace_back(mk.make(control + "-" + std::to_string(i), kNow));
+      f.control_id = mk.keep(control);
+      g->members.push_back(&f);
+    }
+    if (!assignee.empty()) g->attributes["assignee"] = assignee;
+    const TicketDocument doc = make_ticket_document(*g);
+    auto t = std::make_shared<Ticket>(make_ticket(g, doc, jira_wiki_document(doc), "jira_wiki", {}));
+    tickets.push_back(t);
+    return t;
+  }
+  Batch batch() const {
+    Batch b;
+    b.tickets = tickets;
+    return b;
+  }
+};
+
+struct Fixture {
+  explicit Fixture(JiraStandin::Flavor flavor = JiraStandin::Flavor::cloud) : jira(flavor) {
+    ::setenv("CSPM_TEST_JIRA_TOKEN", "t0ken", 1);
+    jira.users["owner@example.com"] = {"5b10ac8d82e05b22cc7d4ef5", "owner"};
+  }
+
+  json options(json extra = json::object()) const {
+    json o = {{"url", jira.url()}, {"token", {{"env", "CSPM_TEST_JIRA_TOKEN"}}}, {"project", "SEC"},
+              {"backoff", "1ms"}, {"max_backoff", "20ms"}, {"rate_limit", 0}, {"search_settle", "1h"}};
+    if (jira_flavor_cloud()) o["user"] = "bot@example.com";
+    for (auto& [k, v] : extra.items()) o[k] = v;
+    return o;
+  }
+  bool jira_flavor_cloud() const { return cloud; }
+
+  /// One delivery through a fresh sink (as one run), returning its status.
+  Status run(const Batch& batch, json extra = json::object(), bool dry_run = false) {
+    auto sink = test::make<Sink>("jira", options(std::move(extra)));
+    ctx = std::make_unique<test::RecordingContext>(kNow);
+    ctx->set_ledger(&store.ledger());
+    ctx->set_dry_run(dry_run);
+    return sink->deliver(*ctx, batch);
+  }
+  std::uint64_t count(const std::string& name) const { return ctx->counts.count(name) ? ctx->counts.at(name) : 0; }
+  std::string logs() const {
+    std::string all;
+    for (const auto& l : ctx->logs) all += l + "\n";
+    return all;
+  }
+  std::optional<LedgerEntry> entry(const TicketPtr& t) {
+    std::optional<LedgerEntry> e;
+    BOOST_REQUIRE(store.ledger().get("jira " + jira.url() + " SEC", t->fingerprint, e).ok());
+    return e;
+  }
+
+  JiraStandin jira;
+  bool cloud = true;
+  test::TempDir dir;
+  store::SqliteStore store{dir.path()};
+  std::unique_ptr<test::RecordingContext> ctx;
+};
+
+struct DataCenter : Fixture {
+  DataCenter() : Fixture(JiraStandin::Flavor::datacenter) { cloud = false; }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(cloud_files_each_ticket_once_with_adf_marker_priority_and_owner) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 2);
+  t.add("IAM.6", 1);
+  const Status first = f.run(t.batch());
+  BOOST_REQUIRE_MESSAGE(first.ok(), first.message() + "\n" + f.logs());
+  BOOST_TEST(f.count("jira_create") == 2u);
+  BOOST_REQUIRE_EQUAL(f.jira.issues.size(), 2u);
+  const auto marked = f.jira.with_label("cspm-fp-" + t.tickets[0]->fingerprint);
+  BOOST_REQUIRE_EQUAL(marked.size(), 1u);
+  BOOST_TEST(marked[0]->description.is_object());  // ADF
+  BOOST_TEST(marked[0]->description["type"] == "doc");
+  BOOST_TEST(marked[0]->priority == "High");
+  BOOST_TEST(marked[0]->assignee == "5b10ac8d82e05b22cc7d4ef5");  // e-mail resolved to accountId
+  BOOST_TEST(f.entry(t.tickets[0])->issue_key == marked[0]->key);
+
+  // The next run (same groups) changes nothing and asks no user search: the id is cached.
+  const int before = f.jira.requests;
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  BOOST_TEST(f.count("jira_none") == 2u);
+  BOOST_TEST(f.jira.issues.size() == 2u);
+  for (int i = before; i < f.jira.requests; ++i) BOOST_TEST(f.jira.log[i].find("/user/search") == std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(data_center_is_detected_and_gets_wiki_markup_and_user_names, DataCenter) {
+  Tickets t;
+  t.add("S3.1", 1);
+  const Status s = run(t.batch());
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.message() + "\n" + logs());
+  BOOST_REQUIRE_EQUAL(jira.issues.size(), 1u);
+  const auto& issue = jira.issues.begin()->second;
+  BOOST_TEST(issue.description.is_string());
+  BOOST_TEST(issue.description.get<std::string>().find("h3. Overview") != std::string::npos);
+  BOOST_TEST(issue.assignee == "owner");
+  for (const auto& line : jira.log) BOOST_TEST(line.find("/rest/api/3/") == std::string::npos, line);
+}
+
+BOOST_AUTO_TEST_CASE(a_changed_group_updates_the_issue_and_comments_once) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  Tickets grown;
+  grown.add("S3.1", 3);  // same key, more members
+  BOOST_REQUIRE(f.run(grown.batch()).ok());
+  BOOST_TEST(f.count("jira_update") == 1u);
+  const auto& issue = f.jira.issues.begin()->second;
+  BOOST_TEST(issue.comments.size() == 1u);
+  BOOST_TEST(issue.description.dump().find("S3.1-2") != std::string::npos);
+  BOOST_REQUIRE(f.run(grown.batch()).ok());
+  BOOST_TEST(f.count("jira_none") == 1u);
+  BOOST_TEST(issue.comments.size() == 1u);
+  BOOST_TEST(f.jira.issues.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_create_whose_answer_was_lost_is_found_by_its_marker_not_filed_again) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);
+  f.jira.lose_create_answers = 1;  // created, but the answer never reaches us
+  f.jira.search_lag = 2;           // and Cloud's search does not show it at once
+  BOOST_TEST(!f.run(t.batch()).ok());
+  BOOST_TEST(f.entry(t.tickets[0])->state == "creating");
+  BOOST_REQUIRE_EQUAL(f.jira.issues.size(), 1u);
+
+  // Not visible yet and the settle time not over: wait, do not create.
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  BOOST_TEST(f.count("jira_deferred") == 1u);
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  BOOST_TEST(f.count("jira_deferred") == 1u);
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  BOOST_TEST(f.count("jira_recovered") == 1u);
+  BOOST_TEST(f.jira.issues.size() == 1u);
+  BOOST_TEST(f.entry(t.tickets[0])->issue_key == f.jira.issues.begin()->first);
+  BOOST_TEST(f.entry(t.tickets[0])->state == "open");
+}
+
+BOOST_AUTO_TEST_CASE(an_unconfirmed_create_that_made_nothing_is_repeated_after_the_settle_time) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1, "");  // no owner: no user search between serverInfo and the create
+  f.jira.faults.push_back(test::json_response(502, "{}"));  // serverInfo is retried: fine
+  f.jira.faults.push_back(test::json_response(200, R"({"deploymentType":"Cloud"})"));
+  f.jira.faults.push_back(test::json_response(503, "{}"));  // the create: not repeated blindly
+  BOOST_TEST(!f.run(t.batch()).ok());
+  BOOST_TEST(f.jira.issues.empty());
+  BOOST_REQUIRE(f.run(t.batch(), {{"search_settle", "0s"}}).ok());
+  BOOST_TEST(f.count("jira_create") == 1u);
+  BOOST_TEST(f.jira.issues.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(rate_limits_are_retried_and_counted) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);
+  f.jira.faults.push_back(test::too_many_requests(0));
+  f.jira.faults.push_back(test::too_many_requests(0));
+  const Status s = f.run(t.batch());
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.message());
+  BOOST_TEST(f.count("jira_throttled") == 2u);
+  BOOST_TEST(f.jira.issues.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(configuration_errors_are_reported_once_with_jiras_message) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);
+  t.add("IAM.6", 1);
+  t.add("EC2.19", 1);
+  const Status s = f.run(t.batch(), {{"project", "NOPE"}});
+  BOOST_TEST(!s.ok());
+  int mentions = 0;
+  for (const auto& l : f.ctx->logs) mentions += l.find("valid project is required") != std::string::npos;
+  BOOST_TEST(mentions == 1);
+  std::vector<LedgerEntry> all;
+  BOOST_REQUIRE(f.store.ledger().list("jira " + f.jira.url() + " NOPE", all).ok());
+  BOOST_TEST(all.empty());  // nothing was created: no intent left behind
+}
+
+BOOST_AUTO_TEST_CASE(the_flood_guard_caps_new_tickets_per_run) {
+  Fixture f;
+  Tickets t;
+  for (const char* c : {"A.1", "A.2", "A.3", "A.4", "A.5"}) t.add(c, 1);
+  BOOST_REQUIRE(f.run(t.batch(), {{"max_new_tickets", 2}}).ok());
+  BOOST_TEST(f.jira.issues.size() == 2u);
+  BOOST_TEST(f.count("jira_capped") == 3u);
+  BOOST_TEST(f.logs().find("flood guard") != std::string::npos);
+  BOOST_REQUIRE(f.run(t.batch(), {{"max_new_tickets", 2}}).ok());
+  BOOST_TEST(f.jira.issues.size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(closed_issues_reopen_within_the_window_else_a_linked_one_is_filed) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);
+  t.add("IAM.6", 1);
+  t.add("EC2.19", 1);
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  const std::string recent = f.entry(t.tickets[0])->issue_key, old = f.entry(t.tickets[1])->issue_key,
+                    wont = f.entry(t.tickets[2])->issue_key;
+  f.jira.set_status(recent, "done", "Done", "2099-01-01T00:00:00.000+0000");  // closed "just now"
+  f.jira.set_status(old, "done", "Done", "2020-01-01T00:00:00.000+0000");
+  f.jira.set_status(wont, "done", "Won't Do", "2099-01-01T00:00:00.000+0000");
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  BOOST_TEST(f.count("jira_reopen") == 1u);
+  BOOST_TEST(f.jira.issues.at(recent).category == "new");
+  BOOST_TEST(f.count("jira_create") == 1u);
+  const std::string successor = f.entry(t.tickets[1])->issue_key;
+  BOOST_TEST(successor != old);
+  BOOST_TEST(f.entry(t.tickets[1])->previous_key == old);
+  BOOST_TEST(f.jira.issues.at(successor).links == std::vector<std::string>{old});
+  BOOST_TEST(f.jira.issues.at(wont).category == "done");  // won't fix stays closed
+  BOOST_TEST(f.jira.issues.size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_owners_get_the_fallback_assignee_and_a_label_never_a_failed_run) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1, "");                       // no owner in the owners file
+  t.add("IAM.6", 1, "nobody@example.com");    // an owner Jira does not know
+  const Status s = f.run(t.batch(), {{"fallback_assignee", "712020:triage"}});
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.message());
+  for (const auto& [key, issue] : f.jira.issues) {
+    BOOST_TEST(issue.assignee == "712020:triage");
+    BOOST_TEST(issue.labels.dump().find("cspm-owner-unknown") != std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(the_token_is_a_secret_reference_and_never_logged) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  BOOST_TEST(f.logs().find("t0ken") == std::string::npos);
+  ::unsetenv("CSPM_TEST_JIRA_TOKEN");
+  const Status s = f.run(t.batch());
+  BOOST_REQUIRE(!s.ok());
+  BOOST_TEST(s.message().find("CSPM_TEST_JIRA_TOKEN") != std::string::npos, s.message());
+  // A literal token is refused when the pipeline is checked.
+  core::ComponentSpec c;
+  c.id = "jira";
+  c.type = "jira";
+  c.options = f.options({{"token", "t0ken"}});
+  Diagnostics diags;
+  core::check_options(c, test::host().find("jira")->factory->schema(), "/", diags);
+  BOOST_REQUIRE_EQUAL(diags.size(), 1u);
+  BOOST_TEST(diags[0].path.ends_with(".token"), diags[0].path);
+}
+
+BOOST_AUTO_TEST_CASE(dry_runs_print_the_ledgers_action_without_calling_jira) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  Tickets more;
+  more.add("S3.1", 2);   // changed: update
+  more.add("IAM.6", 1);  // new: create
+  const int before = f.jira.requests;
+  BOOST_REQUIRE(f.run(more.batch(), json::object(), true).ok());
+  BOOST_TEST(f.jira.requests == before);
+  std::map<std::string, std::string> actions;
+  std::istringstream lines(f.ctx->out.str());
+  for (std::string line; std::getline(lines, line);) {
+    const json r = json::parse(line);
+    actions[r["fingerprint"]] = r["action"];
+  }
+  BOOST_TEST(actions[more.tickets[0]->fingerprint] == "update");
+  BOOST_TEST(actions[more.tickets[1]->fingerprint] == "create");
+}
+
+BOOST_AUTO_TEST_CASE(huge_hostile_groups_still_fit_jiras_limits) {
+  Fixture f;
+  Tickets t;
+  auto ticket = t.add("S3.1", 400);  // 400 resources
+  for (auto* m : ticket->group->members) const_cast<Finding*>(m)->title = t.mk.keep(std::string(10'000, 'x') + " [~admin]");
+  // Re-render with the hostile titles.
+  const TicketDocument doc = make_ticket_document(*ticket->group);
+  t.tickets[0] = std::make_shared<Ticket>(make_ticket(ticket->group, doc, jira_wiki_document(doc), "jira_wiki", {}));
+  const Status s = f.run(t.batch());
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.message() + "\n" + f.logs());
+  const auto& issue = f.jira.issues.begin()->second;
+  BOOST_TEST(issue.description.dump().size() <= 32767u);
+  BOOST_TEST(issue.description.dump().find("more resources") != std::string::npos);
+}
