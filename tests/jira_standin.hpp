@@ -34,7 +34,7 @@ class JiraStandin {
     json description, labels = json::array();
     std::string status = "To Do", category = "new";
     std::vector<json> comments;
-    std::vector<std::string> links;
+    std::vector<std::string> links, components;
     int searchable_after = 0;  // search requests to answer before this issue shows
   };
 
@@ -155,6 +155,8 @@ class JiraStandin {
     i.labels = f.value("labels", json::array());
     i.assignee = assignee;
     if (f.contains("priority") && f["priority"].is_object()) i.priority = f["priority"].value("name", "");
+    if (f.contains("components") && f["components"].is_array())
+      for (const auto& c : f["components"]) i.components.push_back(c.value("name", ""));
     i.searchable_after = flavor_ == Flavor::cloud ? search_lag : 0;
     issues[i.key] = i;
     if (lose_create_answers > 0) {
@@ -166,16 +168,15 @@ class JiraStandin {
 
   ServerResponse search(const json& body) {
     const std::string jql = body.value("jql", "");
-    static const std::regex pattern(R"re(^project = "([^"]*)" AND labels = "([^"]*)" ORDER BY created ASC$)re");
+    static const std::regex pattern(R"re(^labels = "([^"]*)" ORDER BY created ASC$)re");
     std::smatch m;
     if (!std::regex_match(jql, m, pattern))
       return error(400, json::object(), json::array({"Error in the JQL Query: unsupported by the stand-in: " + jql}));
     json found = json::array();
     std::vector<Issue*> hits;
     for (auto& [k, i] : issues)
-      if (i.project == m[1].str())
-        for (const auto& l : i.labels)
-          if (l == m[2].str()) hits.push_back(&i);
+      for (const auto& l : i.labels)
+        if (l == m[1].str()) hits.push_back(&i);
     std::sort(hits.begin(), hits.end(), [](const Issue* a, const Issue* b) { return std::stoi(a->id) < std::stoi(b->id); });
     for (Issue* i : hits) {
       if (i->searchable_after > 0) {

@@ -271,7 +271,7 @@ BOOST_AUTO_TEST_CASE(plugins_lists_types_with_their_libraries) {
     BOOST_TEST(!t.at("kind").get<std::string>().empty());
     BOOST_TEST(t.at("options").is_array());
   }
-  BOOST_TEST(types == (std::set<std::string>{"count", "file", "group_by", "jira_wiki", "log", "lookup",
+  BOOST_TEST(types == (std::set<std::string>{"count", "file", "group_by", "jira", "jira_wiki", "log", "lookup",
                                               "markdown", "match", "plan", "store"}));
 }
 

@@ -82,7 +82,7 @@ struct Fixture {
   }
   std::optional<LedgerEntry> entry(const TicketPtr& t) {
     std::optional<LedgerEntry> e;
-    BOOST_REQUIRE(store.ledger().get("jira " + jira.url() + " SEC", t->fingerprint, e).ok());
+    BOOST_REQUIRE(store.ledger().get("jira " + jira.url(), t->fingerprint, e).ok());
     return e;
   }
 
@@ -215,7 +215,7 @@ BOOST_AUTO_TEST_CASE(configuration_errors_are_reported_once_with_jiras_message) 
   for (const auto& l : f.ctx->logs) mentions += l.find("valid project is required") != std::string::npos;
   BOOST_TEST(mentions == 1);
   std::vector<LedgerEntry> all;
-  BOOST_REQUIRE(f.store.ledger().list("jira " + f.jira.url() + " NOPE", all).ok());
+  BOOST_REQUIRE(f.store.ledger().list("jira " + f.jira.url(), all).ok());
   BOOST_TEST(all.empty());  // nothing was created: no intent left behind
 }
 
@@ -264,8 +264,25 @@ BOOST_AUTO_TEST_CASE(unknown_owners_get_the_fallback_assignee_and_a_label_never_
   BOOST_REQUIRE_MESSAGE(s.ok(), s.message());
   for (const auto& [key, issue] : f.jira.issues) {
     BOOST_TEST(issue.assignee == "712020:triage");
-    BOOST_TEST(issue.labels.dump().find("cspm-owner-unknown") != std::string::npos);
+    BOOST_TEST(issue.labels.dump().find("cspm-no-owner") != std::string::npos);
   }
+}
+
+BOOST_AUTO_TEST_CASE(owners_can_route_tickets_to_their_own_project_and_component) {
+  Fixture f;
+  f.jira.projects.insert("OPS");
+  Tickets t;
+  auto ticket = t.add("S3.1", 1);
+  auto routed = std::make_shared<Group>(*ticket->group);
+  routed->attributes["project"] = "OPS";
+  routed->attributes["component"] = "Platform";
+  auto copy = std::make_shared<Ticket>(*ticket);
+  copy->group = routed;
+  t.tickets = {copy};
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  BOOST_REQUIRE_EQUAL(f.jira.issues.size(), 1u);
+  BOOST_TEST(f.jira.issues.begin()->second.project == "OPS");
+  BOOST_TEST(f.jira.issues.begin()->second.components == std::vector<std::string>{"Platform"});
 }
 
 BOOST_AUTO_TEST_CASE(the_token_is_a_secret_reference_and_never_logged) {

@@ -81,7 +81,9 @@ json create_fields(const Ticket& ticket, const ContentOptions& options, Flavor f
                    const std::string& assignee, const std::vector<std::string>& extra_labels) {
   std::vector<std::string> labels = options.labels;
   labels.insert(labels.end(), extra_labels.begin(), extra_labels.end());
-  json fields = {{"project", {{"key", options.project}}},
+  // The owners file may route an account to its own project and component.
+  const std::string_view project = attribute(*ticket.group, "project");
+  json fields = {{"project", {{"key", project.empty() ? options.project : std::string{project}}}},
                  {"issuetype", {{"name", options.issue_type}}},
                  {"summary", ticket.summary},
                  {"description", description},
@@ -89,9 +91,11 @@ json create_fields(const Ticket& ticket, const ContentOptions& options, Flavor f
   const GroupFacts facts = facts_of(*ticket.group);
   if (auto p = options.priorities.find(facts.severity); p != options.priorities.end() && !p->second.empty())
     fields["priority"] = {{"name", p->second}};
-  if (!options.components.empty()) {
+  std::vector<std::string> components = options.components;
+  if (const auto c = attribute(*ticket.group, "component"); !c.empty()) components.emplace_back(c);
+  if (!components.empty()) {
     fields["components"] = json::array();
-    for (const auto& c : options.components) fields["components"].push_back({{"name", c}});
+    for (const auto& c : components) fields["components"].push_back({{"name", c}});
   }
   if (!assignee.empty())
     fields["assignee"] = flavor == Flavor::cloud ? json{{"accountId", assignee}} : json{{"name", assignee}};

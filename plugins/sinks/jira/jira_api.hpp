@@ -55,8 +55,8 @@ class JiraApi {
   Status transition(const std::string& key, const std::string& transition_id);
   /// "Relates" link between two issues.
   Status link(const std::string& key, const std::string& related_key);
-  /// Issues of `project` carrying `label`, oldest first.
-  Status search_label(const std::string& project, const std::string& label, std::vector<JiraIssue>& out);
+  /// Issues carrying `label`, in any project, oldest first.
+  Status search_label(const std::string& label, std::vector<JiraIssue>& out);
   /// The Cloud accountId (or Data Center user name) of the user with this e-mail address.
   Status find_user(const std::string& email, std::optional<std::string>& user);
 

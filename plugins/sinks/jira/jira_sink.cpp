@@ -43,7 +43,7 @@ class JiraSink final : public Sink {
   explicit JiraSink(SinkSettings settings) : s_(std::move(settings)) {
     std::string base = s_.url;
     while (!base.empty() && base.back() == '/') base.pop_back();
-    tracker_ = "jira " + base + " " + s_.sync.content.project;
+    tracker_ = "jira " + base;  // not the project: owners may route tickets to several
   }
 
   Status deliver(RunContext& ctx, const Batch& in) override {
@@ -164,7 +164,8 @@ class JiraSinkFactory final : public FactoryBase<StageKind::sink> {
              {"search_settle", OptionType::duration, false, "2m",
               "how long an unconfirmed create may stay invisible to Jira's search before it is repeated", {}},
              {"fallback_assignee", OptionType::string, false, "", "assignee when the owner is unknown (empty: project default)", {}},
-             {"owner_missing_label", OptionType::string, false, "cspm-owner-unknown", "label when the owner is unknown", {}},
+             {"owner_missing_label", OptionType::string, false, "cspm-no-owner",
+              "label when no owner is known or Jira knows no user for the owner's e-mail", {}},
              {"comment_on_update", OptionType::boolean, false, true, "comment when an open issue's content changes", {}},
              {"description_limit", OptionType::integer, false, 32767, "description size limit, in characters", {}}},
             {kTickets, 0, false}) {}

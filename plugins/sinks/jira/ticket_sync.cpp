@@ -155,7 +155,7 @@ Action TicketSync::create(const Ticket& ticket, const json& description, const s
 // A create was attempted but its outcome never recorded: find the issue by its marker.
 Action TicketSync::recover(const Ticket& ticket, LedgerEntry& entry, const json& description, const std::string& hash) {
   std::vector<JiraIssue> found;
-  if (Status s = api_.search_label(policy_.content.project, std::string{kMarkerPrefix} + ticket.fingerprint, found); !s)
+  if (Status s = api_.search_label(std::string{kMarkerPrefix} + ticket.fingerprint, found); !s)
     return fail(s, &entry);
   if (found.empty()) {
     // Jira Cloud's search lags behind writes: an issue created a moment ago may not show yet.

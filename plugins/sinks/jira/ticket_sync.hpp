@@ -21,7 +21,7 @@ struct SyncPolicy {
   std::chrono::milliseconds lease{600000};           ///< one writer per fingerprint
   std::uint64_t max_new_tickets = 50;                ///< flood guard, per run
   std::string fallback_assignee;
-  std::string owner_missing_label = "cspm-owner-unknown";
+  std::string owner_missing_label = "cspm-no-owner";
   bool comment_on_update = true;
 };
 

@@ -38,6 +38,7 @@ BOOST_AUTO_TEST_CASE(built_in_plugins_load_each_from_its_own_library) {
       {"file", StageKind::source},      {"store", StageKind::source},   {"match", StageKind::filter},   {"group_by", StageKind::grouper},
       {"lookup", StageKind::enricher},  {"jira_wiki", StageKind::renderer},
       {"markdown", StageKind::renderer}, {"log", StageKind::sink},       {"plan", StageKind::sink},
+      {"jira", StageKind::sink},
       {"count", StageKind::observer}};
   BOOST_TEST(host.entries().size() == expected.size());
   std::set<std::string> libraries;
