@@ -11,6 +11,7 @@
 // (Cloud), 429 with Retry-After, 5xx, and creates that succeed but whose answer is lost.
 #pragma once
 #include <deque>
+#include <functional>
 #include <map>
 #include <regex>
 #include <set>
@@ -23,6 +24,13 @@
 #include "http_server.hpp"
 
 namespace cspm::test {
+
+/// A 429 with Retry-After, as Jira Cloud sends when the rate limit is hit.
+inline ServerResponse too_many_requests(int retry_after_seconds = 0) {
+  auto res = json_response(429, R"({"errorMessages":["Rate limit exceeded."],"errors":{}})");
+  res.set("Retry-After", std::to_string(retry_after_seconds));
+  return res;
+}
 
 class JiraStandin {
  public:
@@ -55,6 +63,11 @@ class JiraStandin {
   std::deque<ServerResponse> faults;
   /// The next N creates are carried out but answered with 502 (lost answer).
   int lose_create_answers = 0;
+  /// Every Nth request (0: none) is answered 429 or 503 in turn, before it is looked at.
+  int chaos_every = 0;
+  /// Called with each request's number once it has been carried out, before it is answered
+  /// (a test kills the client here: Jira acted, the client never heard).
+  std::function<void(int)> on_request;
 
   // --- what tests inspect ----------------------------------------------------------------
   std::map<std::string, Issue> issues;  // by key
@@ -190,9 +203,17 @@ class JiraStandin {
   }
 
   ServerResponse handle(const ServerRequest& r) {
+    ServerResponse res = carry_out(r);
+    if (on_request) on_request(requests);
+    return res;
+  }
+
+  ServerResponse carry_out(const ServerRequest& r) {
     ++requests;
     const std::string method{r.method_string()}, target{r.target()};
     log.push_back(method + " " + target);
+    if (chaos_every > 0 && requests % chaos_every == 0)
+      return (requests / chaos_every) % 2 ? too_many_requests(0) : json_response(503, R"({"errorMessages":["Service unavailable"]})");
     if (!faults.empty()) {
       ServerResponse f = faults.front();
       faults.pop_front();
@@ -285,12 +306,5 @@ class JiraStandin {
   int next_ = 0;
   HttpServer server_;  // last: its threads call handle(), which uses the members above
 };
-
-/// A 429 with Retry-After, as Jira Cloud sends when the rate limit is hit.
-inline ServerResponse too_many_requests(int retry_after_seconds = 0) {
-  auto res = json_response(429, R"({"errorMessages":["Rate limit exceeded."],"errors":{}})");
-  res.set("Retry-After", std::to_string(retry_after_seconds));
-  return res;
-}
 
 }  // namespace cspm::test

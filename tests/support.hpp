@@ -208,6 +208,7 @@ class Background {
     return false;
   }
   void kill9() { ::kill(pid_, SIGKILL); }
+  pid_t pid() const { return pid_; }
   /// The exit code, or -signal.
   int wait() {
     int status = 0;

@@ -1,6 +1,13 @@
 // The ledger's SQL: one row per (tracker, fingerprint), claims as leases in the same row.
 #include "sqlite_ledger.hpp"
 
+#include <cerrno>
+#include <random>
+#include <sstream>
+
+#include <signal.h>
+#include <unistd.h>
+
 namespace cspm::store {
 namespace {
 
@@ -64,15 +71,31 @@ Status SqliteLedger::get(std::string_view tracker, std::string_view fingerprint,
   });
 }
 
-Status SqliteLedger::claim(const LedgerEntry& entry, std::string_view owner, Timestamp now,
-                           Timestamp lease_until, bool& claimed) {
+SqliteLedger::SqliteLedger(Database& db) : db_(db) {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) name[0] = '?';
+  host_ = name;
+  std::random_device rd;
+  owner_ = host_ + " " + std::to_string(::getpid()) + " " + std::to_string(rd()) + std::to_string(rd());
+}
+
+// A holder on this host whose process is gone: its claim protects nothing any more.
+bool SqliteLedger::stale(std::string_view holder) const {
+  std::istringstream in{std::string{holder}};
+  std::string host;
+  long pid = 0;
+  if (!(in >> host >> pid) || host != host_ || pid <= 0 || pid == ::getpid()) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+Status SqliteLedger::claim(const LedgerEntry& entry, Timestamp now, Timestamp lease_until, bool& claimed) {
   claimed = false;
   return guarded([&] {
     Transaction tx{db_};  // BEGIN IMMEDIATE: claims by other processes wait for ours
     auto s = db_.prepare("SELECT lease_owner, lease_until FROM ledger WHERE tracker = ?1 AND fingerprint = ?2");
     s.bind(1, entry.tracker).bind(2, entry.fingerprint);
-    if (s.step() && !s.is_null(1) && s.integer(1) > now && s.text(0) != owner) return;
-    write_entry(db_, entry, owner, lease_until);
+    if (s.step() && !s.is_null(1) && s.integer(1) > now && s.text(0) != owner_ && !stale(s.text(0))) return;
+    write_entry(db_, entry, owner_, lease_until);
     tx.commit();
     claimed = true;
   });

@@ -10,11 +10,12 @@ namespace cspm::store {
 /// because the caller is a plugin.
 class SqliteLedger final : public TicketLedger {
  public:
-  explicit SqliteLedger(Database& db) : db_(db) {}
+  /// Claims are made as "<host> <pid> <random>", so that a claim left by a process of this
+  /// host that died can be taken over at once rather than when its lease ends.
+  explicit SqliteLedger(Database& db);
 
   Status get(std::string_view tracker, std::string_view fingerprint, std::optional<LedgerEntry>& out) override;
-  Status claim(const LedgerEntry& entry, std::string_view owner, Timestamp now, Timestamp lease_until,
-               bool& claimed) override;
+  Status claim(const LedgerEntry& entry, Timestamp now, Timestamp lease_until, bool& claimed) override;
   Status put(const LedgerEntry& entry) override;
   Status remove(std::string_view tracker, std::string_view fingerprint) override;
   Status list(std::string_view tracker, std::vector<LedgerEntry>& out) override;
@@ -24,7 +25,11 @@ class SqliteLedger final : public TicketLedger {
                    Timestamp expires_at) override;
 
  private:
+  bool stale(std::string_view holder) const;
+
   Database& db_;
+  std::string host_;
+  std::string owner_;
 };
 
 }  // namespace cspm::store

@@ -38,7 +38,7 @@ class SqliteStore final : public Store {
 
  private:
   Database db_;
-  SqliteLedger ledger_{db_};
+  SqliteLedger ledger_{db_};  // after db_: it keeps a reference
 };
 
 }  // namespace cspm::store

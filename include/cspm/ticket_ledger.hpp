@@ -35,17 +35,17 @@ struct LedgerEntry {
 
 /// Implemented by the host on its store; every call is one committed transaction. Writers
 /// in other processes (a manual run beside the daemon's) are serialized per fingerprint by
-/// claim(): a claim is a lease that a crashed writer cannot hold forever.
+/// claim(): a claim is a lease that a crashed writer cannot hold forever (the host also
+/// frees claims of processes on this machine that no longer run).
 class CSPM_API TicketLedger {
  public:
   virtual ~TicketLedger();
   virtual Status get(std::string_view tracker, std::string_view fingerprint,
                      std::optional<LedgerEntry>& out) = 0;
-  /// Takes the fingerprint for `owner` until `lease_until` (wall ms), unless another owner
-  /// holds an unexpired claim (`claimed` false, nothing written). When claimed, `entry`
-  /// (the intent) is written in the same transaction.
-  virtual Status claim(const LedgerEntry& entry, std::string_view owner, Timestamp now,
-                       Timestamp lease_until, bool& claimed) = 0;
+  /// Takes the fingerprint for this ledger until `lease_until` (wall ms), unless another
+  /// writer holds a live claim (`claimed` false, nothing written). When claimed, `entry`
+  /// (the intent) is written in the same transaction. Claiming again renews.
+  virtual Status claim(const LedgerEntry& entry, Timestamp now, Timestamp lease_until, bool& claimed) = 0;
   /// Writes the entry and releases any claim on it.
   virtual Status put(const LedgerEntry& entry) = 0;
   /// Forgets an entry (an intent whose create certainly made nothing).

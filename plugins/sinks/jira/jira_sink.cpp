@@ -1,9 +1,6 @@
 // `jira` sink: files each ticket as a Jira issue, exactly once, through the ledger.
 #include <algorithm>
 #include <limits>
-#include <random>
-
-#include <unistd.h>
 #include <memory>
 
 #include <boost/beast/core/detail/base64.hpp>
@@ -80,7 +77,7 @@ class JiraSink final : public Sink {
     (void)ledger->cache_put(tracker_, "flavor", flavor == Flavor::cloud ? "cloud" : "datacenter",
                             std::numeric_limits<Timestamp>::max());
 
-    TicketSync sync(api, *ledger, ctx, s_.sync, tracker_, random_owner());
+    TicketSync sync(api, *ledger, ctx, s_.sync, tracker_);
     std::map<Action, std::uint64_t> actions;
     for (const auto& t : tickets) ++actions[sync.sync(*t)];
     for (const auto& [action, n] : actions) ctx.count(std::string{"jira_"} + action_name(action), n);
@@ -95,6 +92,11 @@ class JiraSink final : public Sink {
     if (failed)
       return Status::failure(std::to_string(failed) + " of " + std::to_string(tickets.size()) +
                              " tickets could not be synced with Jira (see above); the next run retries them");
+    // Not done yet either: the run must not count as a success (its watermark would skip them).
+    if (const auto pending = actions[Action::deferred] + actions[Action::busy])
+      return Status::failure(std::to_string(pending) +
+                             " tickets are pending (a create awaiting Jira's search, or another cspmd writing "
+                             "them); the next run completes them");
     return Status::success();
   }
 
@@ -117,11 +119,6 @@ class JiraSink final : public Sink {
     }
     out.flush();
     return out ? Status::success() : Status::failure("could not write plan records");
-  }
-
-  static std::string random_owner() {
-    std::random_device rd;
-    return "cspmd-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
   }
 
   SinkSettings s_;

@@ -70,8 +70,8 @@ Action planned_action(const std::optional<LedgerEntry>& entry, const std::string
 }
 
 TicketSync::TicketSync(JiraApi& api, TicketLedger& ledger, RunContext& ctx, const SyncPolicy& policy,
-                       std::string tracker, std::string owner)
-    : api_(api), ledger_(ledger), ctx_(ctx), policy_(policy), tracker_(std::move(tracker)), owner_(std::move(owner)) {}
+                       std::string tracker)
+    : api_(api), ledger_(ledger), ctx_(ctx), policy_(policy), tracker_(std::move(tracker)) {}
 
 Action TicketSync::fail(const Status& status, LedgerEntry* release) {
   ctx_.log(LogLevel::error, status.message());
@@ -88,7 +88,7 @@ Action TicketSync::sync(const Ticket& ticket) {
 
   const Timestamp now = system_now();
   bool claimed = false;
-  if (Status s = ledger_.claim(*entry, owner_, now, now + policy_.lease.count(), claimed); !s) return fail(s, nullptr);
+  if (Status s = ledger_.claim(*entry, now, now + policy_.lease.count(), claimed); !s) return fail(s, nullptr);
   if (!claimed) return Action::busy;
   if (entry->state == "creating") return recover(ticket, *entry, description, hash);
   return existing(ticket, *entry, description, hash);
@@ -115,7 +115,7 @@ Action TicketSync::create(const Ticket& ticket, const json& description, const s
     intent.reopened = previous->reopened;
   }
   bool claimed = false;
-  if (Status s = ledger_.claim(intent, owner_, now, now + policy_.lease.count(), claimed); !s) return fail(s, nullptr);
+  if (Status s = ledger_.claim(intent, now, now + policy_.lease.count(), claimed); !s) return fail(s, nullptr);
   if (!claimed) return Action::busy;
 
   std::vector<std::string> labels;

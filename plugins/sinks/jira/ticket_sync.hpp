@@ -38,7 +38,7 @@ Action planned_action(const std::optional<LedgerEntry>& entry, const std::string
 class TicketSync {
  public:
   TicketSync(JiraApi& api, TicketLedger& ledger, RunContext& ctx, const SyncPolicy& policy,
-             std::string tracker, std::string owner);
+             std::string tracker);
 
   Action sync(const Ticket& ticket);
 
@@ -64,7 +64,6 @@ class TicketSync {
   RunContext& ctx_;
   const SyncPolicy& policy_;
   std::string tracker_;
-  std::string owner_;
   std::uint64_t created_ = 0;
   std::set<std::string> rejections_;
   std::map<std::string, std::string> users_;  // e-mail → id, this run

@@ -63,27 +63,27 @@ BOOST_AUTO_TEST_CASE(one_writer_per_fingerprint_until_the_lease_ends) {
   test::TempDir dir;
   store::SqliteStore first(dir.path()), second(dir.path());  // two connections, as two processes
   bool claimed = false;
-  BOOST_REQUIRE(first.ledger().claim(intent("fp"), "run-A", 1000, 61000, claimed).ok());
+  BOOST_REQUIRE(first.ledger().claim(intent("fp"), 1000, 61000, claimed).ok());
   BOOST_TEST(claimed);
   LedgerEntry theirs = intent("fp");
   theirs.attempt = "b1";
-  BOOST_REQUIRE(second.ledger().claim(theirs, "run-B", 2000, 62000, claimed).ok());
+  BOOST_REQUIRE(second.ledger().claim(theirs, 2000, 62000, claimed).ok());
   BOOST_TEST(!claimed);
   std::optional<LedgerEntry> got;
   BOOST_REQUIRE(second.ledger().get(theirs.tracker, "fp", got).ok());
   BOOST_TEST(got->attempt == "a1");  // the refused claim wrote nothing
 
   // The holder may renew; another owner gets it once the lease has run out (a crashed run).
-  BOOST_REQUIRE(first.ledger().claim(intent("fp"), "run-A", 3000, 63000, claimed).ok());
+  BOOST_REQUIRE(first.ledger().claim(intent("fp"), 3000, 63000, claimed).ok());
   BOOST_TEST(claimed);
-  BOOST_REQUIRE(second.ledger().claim(theirs, "run-B", 63001, 123001, claimed).ok());
+  BOOST_REQUIRE(second.ledger().claim(theirs, 63001, 123001, claimed).ok());
   BOOST_TEST(claimed);
   BOOST_REQUIRE(first.ledger().get(theirs.tracker, "fp", got).ok());
   BOOST_TEST(got->attempt == "b1");
 
   // put() releases: the other owner may claim at once.
   BOOST_REQUIRE(second.ledger().put(theirs).ok());
-  BOOST_REQUIRE(first.ledger().claim(intent("fp"), "run-A", 64000, 124000, claimed).ok());
+  BOOST_REQUIRE(first.ledger().claim(intent("fp"), 64000, 124000, claimed).ok());
   BOOST_TEST(claimed);
 }
 
@@ -106,4 +106,23 @@ BOOST_AUTO_TEST_CASE(a_read_only_store_gives_a_failed_status_not_an_exception) {
   const Status s = db.ledger().put(intent("fp"));
   BOOST_REQUIRE(!s.ok());
   BOOST_TEST(s.message().find("ticket ledger") != std::string::npos, s.message());
+}
+
+BOOST_AUTO_TEST_CASE(a_claim_left_by_a_dead_process_is_taken_over_at_once) {
+  test::TempDir dir;
+  { store::SqliteStore init(dir.path()); }
+  const pid_t child = fork();
+  if (child == 0) {  // a cspmd that claims and dies (kill -9) without releasing
+    store::SqliteStore db(dir.path());
+    bool claimed = false;
+    const bool ok = db.ledger().claim(intent("fp"), 1000, 600000, claimed).ok() && claimed;
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  BOOST_REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  store::SqliteStore db(dir.path());
+  bool claimed = false;
+  BOOST_REQUIRE(db.ledger().claim(intent("fp"), 2000, 602000, claimed).ok());
+  BOOST_TEST(claimed);  // well within the dead process's lease
 }
