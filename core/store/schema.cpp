@@ -126,7 +126,8 @@ constexpr const char* kVersion3 = R"sql(
 CREATE TABLE ledger (
   tracker      TEXT NOT NULL,
   fingerprint  TEXT NOT NULL,
-  state        TEXT NOT NULL,     -- creating | open | closed
+  pipeline     TEXT,
+  state        TEXT NOT NULL,     -- creating | open | resolved | closed
   issue_key    TEXT,
   issue_id     TEXT,
   attempt      TEXT,

@@ -13,7 +13,7 @@ namespace {
 
 constexpr const char* kColumns =
     "tracker, fingerprint, state, issue_key, issue_id, attempt, content_hash, previous_key, "
-    "resolution, created_at, updated_at, closed_at, last_planned, reopened";
+    "resolution, created_at, updated_at, closed_at, last_planned, reopened, pipeline";
 
 LedgerEntry read_entry(Statement& s) {
   LedgerEntry e;
@@ -31,6 +31,7 @@ LedgerEntry read_entry(Statement& s) {
   e.closed_at = s.integer(11);
   e.last_planned = s.integer(12);
   e.reopened = static_cast<std::uint32_t>(s.integer(13));
+  e.pipeline = s.text(14);
   return e;
 }
 
@@ -38,13 +39,13 @@ LedgerEntry read_entry(Statement& s) {
 void write_entry(Database& db, const LedgerEntry& e, std::string_view owner, Timestamp lease_until) {
   auto s = db.prepare(std::string{"INSERT OR REPLACE INTO ledger ("} + kColumns +
                       ", lease_owner, lease_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                      "?12, ?13, ?14, ?15, ?16)");
+                      "?12, ?13, ?14, ?15, ?16, ?17)");
   s.bind(1, e.tracker).bind(2, e.fingerprint).bind(3, e.state).bind(4, e.issue_key).bind(5, e.issue_id);
   s.bind(6, e.attempt).bind(7, e.content_hash).bind(8, e.previous_key).bind(9, e.resolution);
   s.bind(10, e.created_at).bind(11, e.updated_at).bind(12, e.closed_at).bind(13, e.last_planned);
-  s.bind(14, static_cast<std::int64_t>(e.reopened)).bind(15, owner);
-  if (lease_until) s.bind(16, lease_until);
-  else s.bind_null(16);
+  s.bind(14, static_cast<std::int64_t>(e.reopened)).bind(15, e.pipeline).bind(16, owner);
+  if (lease_until) s.bind(17, lease_until);
+  else s.bind_null(17);
   s.run();
 }
 

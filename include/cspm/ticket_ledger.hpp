@@ -15,10 +15,12 @@ namespace cspm {
 /// One fingerprint's ticket. Times are wall-clock UTC milliseconds except `last_planned`,
 /// which is the run's "now" (runs may be replayed with --now).
 struct LedgerEntry {
-  std::string tracker;      ///< the sink's tracker identity (e.g. "jira https://x/ PROJ")
+  std::string tracker;      ///< the sink's tracker identity (e.g. "jira https://x")
   std::string fingerprint;
+  std::string pipeline;     ///< the pipeline whose groups the ticket stands for
   /// "creating": the intent is written, the issue may or may not exist (key unknown);
-  /// "open" / "closed": the issue is known, with its status category when last seen.
+  /// "open" / "closed": the issue is known, with its status category when last seen;
+  /// "resolved": still open in the tracker, but its findings were resolved (commented).
   std::string state;
   std::string issue_key;    ///< empty while creating
   std::string issue_id;

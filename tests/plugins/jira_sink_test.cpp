@@ -67,9 +67,9 @@ struct Fixture {
   bool jira_flavor_cloud() const { return cloud; }
 
   /// One delivery through a fresh sink (as one run), returning its status.
-  Status run(const Batch& batch, json extra = json::object(), bool dry_run = false) {
+  Status run(const Batch& batch, json extra = json::object(), bool dry_run = false, Timestamp now = kNow) {
     auto sink = test::make<Sink>("jira", options(std::move(extra)));
-    ctx = std::make_unique<test::RecordingContext>(kNow);
+    ctx = std::make_unique<test::RecordingContext>(now);
     ctx->set_ledger(&store.ledger());
     ctx->set_dry_run(dry_run);
     return sink->deliver(*ctx, batch);
@@ -253,6 +253,36 @@ BOOST_AUTO_TEST_CASE(closed_issues_reopen_within_the_window_else_a_linked_one_is
   BOOST_TEST(f.jira.issues.at(successor).links == std::vector<std::string>{old});
   BOOST_TEST(f.jira.issues.at(wont).category == "done");  // won't fix stays closed
   BOOST_TEST(f.jira.issues.size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(tickets_whose_groups_stay_away_are_resolved_once) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);
+  t.add("IAM.6", 1);
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  const std::string gone = f.entry(t.tickets[0])->issue_key, kept = f.entry(t.tickets[1])->issue_key;
+  Batch only_iam;
+  only_iam.tickets = {t.tickets[1]};
+  constexpr Timestamp kDay = 86'400'000;
+  BOOST_REQUIRE(f.run(only_iam, json::object(), false, kNow + 2 * kDay).ok());  // within the grace
+  BOOST_TEST(f.jira.issues.at(gone).comments.empty());
+  BOOST_REQUIRE(f.run(only_iam, json::object(), false, kNow + 4 * kDay).ok());
+  BOOST_TEST(f.count("jira_resolve") == 1u);
+  BOOST_TEST(f.jira.issues.at(gone).comments.size() == 1u);
+  BOOST_TEST(f.jira.issues.at(gone).category == "new");  // no transition unless asked for
+  BOOST_TEST(f.entry(t.tickets[0])->state == "resolved");
+  BOOST_TEST(f.jira.issues.at(kept).comments.empty());
+  BOOST_REQUIRE(f.run(only_iam, json::object(), false, kNow + 5 * kDay).ok());
+  BOOST_TEST(f.jira.issues.at(gone).comments.size() == 1u);  // said once
+
+  // With resolve_transition, an open one moves to a done status (found by category).
+  BOOST_REQUIRE(f.run(Batch{}, {{"resolve_transition", true}}, false, kNow + 9 * kDay).ok());
+  BOOST_TEST(f.jira.issues.at(kept).category == "done");
+  BOOST_TEST(f.entry(t.tickets[1])->state == "closed");
+  // The group is back: the closed issue reopens.
+  BOOST_REQUIRE(f.run(only_iam, json::object(), false, kNow + 10 * kDay).ok());
+  BOOST_TEST(f.jira.issues.at(kept).category == "new");
 }
 
 BOOST_AUTO_TEST_CASE(unknown_owners_get_the_fallback_assignee_and_a_label_never_a_failed_run) {

@@ -1,6 +1,7 @@
 // `jira` sink: files each ticket as a Jira issue, exactly once, through the ledger.
 #include <algorithm>
 #include <limits>
+#include <set>
 #include <memory>
 
 #include <boost/beast/core/detail/base64.hpp>
@@ -59,7 +60,7 @@ class JiraSink final : public Sink {
     TicketLedger* ledger = ctx.ledger();
     if (ctx.dry_run()) return plan(ctx, tickets, ledger);
     if (!ledger) return Status::failure("the jira sink needs cspmd's store for its ledger (check --data-dir)");
-    if (tickets.empty()) return Status::success();
+    if (tickets.empty() && !resolvable(ctx, *ledger)) return Status::success();  // no need to call Jira
 
     std::string token;
     if (Status s = resolve_secret(s_.token, s_.pipeline_dir, token); !s) return Status::failure("jira token: " + s.message());
@@ -79,7 +80,14 @@ class JiraSink final : public Sink {
 
     TicketSync sync(api, *ledger, ctx, s_.sync, tracker_);
     std::map<Action, std::uint64_t> actions;
-    for (const auto& t : tickets) ++actions[sync.sync(*t)];
+    std::set<std::string> planned;
+    for (const auto& t : tickets) {
+      ++actions[sync.sync(*t)];
+      planned.insert(t->fingerprint);
+    }
+    std::uint64_t resolve_failed = 0;
+    actions[Action::resolve] += sync.resolve_absent(planned, resolve_failed);
+    actions[Action::failed] += resolve_failed;
     for (const auto& [action, n] : actions) ctx.count(std::string{"jira_"} + action_name(action), n);
     ctx.count("jira_requests", delivery.stats().requests);
     if (delivery.stats().throttled) ctx.count("jira_throttled", delivery.stats().throttled);
@@ -98,6 +106,15 @@ class JiraSink final : public Sink {
                              " tickets are pending (a create awaiting Jira's search, or another cspmd writing "
                              "them); the next run completes them");
     return Status::success();
+  }
+
+  // Whether some open ticket of this pipeline is due for resolve_absent().
+  bool resolvable(RunContext& ctx, TicketLedger& ledger) const {
+    std::vector<LedgerEntry> entries;
+    if (s_.sync.resolve_after.count() <= 0 || !ledger.list(tracker_, entries)) return false;
+    return std::any_of(entries.begin(), entries.end(), [&](const LedgerEntry& e) {
+      return due_for_resolve(e, ctx.pipeline_id(), ctx.now(), s_.sync);
+    });
   }
 
   // Dry run: what the ledger says would happen, without calling Jira.
@@ -164,6 +181,9 @@ class JiraSinkFactory final : public FactoryBase<StageKind::sink> {
              {"owner_missing_label", OptionType::string, false, "cspm-no-owner",
               "label when no owner is known or Jira knows no user for the owner's e-mail", {}},
              {"comment_on_update", OptionType::boolean, false, true, "comment when an open issue's content changes", {}},
+             {"resolve_after", OptionType::duration, false, "72h",
+              "an open issue whose group was not planned for this long gets a 'resolved' comment (0s: never)", {}},
+             {"resolve_transition", OptionType::boolean, false, false, "then also move it to a done status", {}},
              {"description_limit", OptionType::integer, false, 32767, "description size limit, in characters", {}}},
             {kTickets, 0, false}) {}
 
@@ -210,6 +230,8 @@ class JiraSinkFactory final : public FactoryBase<StageKind::sink> {
     s.sync.fallback_assignee = o.at("fallback_assignee").get<std::string>();
     s.sync.owner_missing_label = o.at("owner_missing_label").get<std::string>();
     s.sync.comment_on_update = o.at("comment_on_update").get<bool>();
+    s.sync.resolve_after = duration(o, "resolve_after");
+    s.sync.resolve_transition = o.at("resolve_transition").get<bool>();
     return std::make_unique<JiraSink>(std::move(s));
   }
 };

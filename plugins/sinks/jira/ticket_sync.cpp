@@ -2,6 +2,7 @@
 // by status names, which are per workflow and localized.
 #include "ticket_sync.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include <cspm/group.hpp>
@@ -59,6 +60,11 @@ const char* action_name(Action action) noexcept {
   return "none";
 }
 
+bool due_for_resolve(const LedgerEntry& entry, std::string_view pipeline, Timestamp now, const SyncPolicy& policy) {
+  return policy.resolve_after.count() > 0 && entry.state == "open" && entry.pipeline == pipeline &&
+         entry.last_planned > 0 && now - entry.last_planned >= policy.resolve_after.count();
+}
+
 Action planned_action(const std::optional<LedgerEntry>& entry, const std::string& hash, const SyncPolicy& policy,
                       Timestamp wall_now) {
   if (!entry || entry->state == "creating") return Action::create;
@@ -66,7 +72,7 @@ Action planned_action(const std::optional<LedgerEntry>& entry, const std::string
     if (policy.wont_fix.count(entry->resolution)) return Action::none;
     return within(entry->closed_at, wall_now, policy.reopen_window) ? Action::reopen : Action::create;
   }
-  return entry->content_hash == hash ? Action::none : Action::update;
+  return entry->content_hash == hash ? Action::none : Action::update;  // open or resolved
 }
 
 TicketSync::TicketSync(JiraApi& api, TicketLedger& ledger, RunContext& ctx, const SyncPolicy& policy,
@@ -110,6 +116,7 @@ Action TicketSync::create(const Ticket& ticket, const json& description, const s
   intent.attempt = random_token();
   intent.created_at = intent.updated_at = now;
   intent.last_planned = ctx_.now();
+  intent.pipeline = std::string{ctx_.pipeline_id()};
   if (previous) {
     intent.previous_key = previous->state == "creating" ? previous->previous_key : previous->issue_key;
     intent.reopened = previous->reopened;
@@ -195,6 +202,7 @@ Action TicketSync::existing(const Ticket& ticket, LedgerEntry& entry, const json
     return create(ticket, description, hash, before);
   }
   entry.last_planned = ctx_.now();
+  entry.pipeline = std::string{ctx_.pipeline_id()};
   if (issue.status_category == "done") {
     if (entry.state != "closed") {
       entry.state = "closed";
@@ -251,6 +259,61 @@ Action TicketSync::reopen(const Ticket& ticket, LedgerEntry& entry, const json& 
   entry.updated_at = system_now();
   if (Status s = ledger_.put(entry); !s) return fail(s, nullptr);
   return Action::reopen;
+}
+
+std::uint64_t TicketSync::resolve_absent(const std::set<std::string>& planned, std::uint64_t& failed) {
+  failed = 0;
+  if (policy_.resolve_after.count() <= 0) return 0;
+  std::vector<LedgerEntry> entries;
+  if (Status s = ledger_.list(tracker_, entries); !s) {
+    ctx_.log(LogLevel::error, s.message());
+    ++failed;
+    return 0;
+  }
+  std::uint64_t resolved = 0;
+  for (LedgerEntry& entry : entries) {
+    if (planned.count(entry.fingerprint) || !due_for_resolve(entry, ctx_.pipeline_id(), ctx_.now(), policy_)) continue;
+    const Timestamp now = system_now();
+    bool claimed = false;
+    if (Status s = ledger_.claim(entry, now, now + policy_.lease.count(), claimed); !s || !claimed) continue;
+    JiraIssue issue;
+    bool missing = false;
+    Status s = api_.get(entry.issue_key, issue, missing);
+    if (s && issue.status_category == "done") {  // closed meanwhile by a person
+      entry.state = "closed";
+      entry.closed_at = issue.resolution_date.empty() ? now : jira_time(issue.resolution_date);
+      entry.resolution = issue.resolution;
+      (void)ledger_.put(entry);
+      continue;
+    }
+    if (s)
+      s = api_.comment(entry.issue_key, "cspm-notify: no finding of this ticket has failed since " +
+                                            format_timestamp(entry.last_planned) + "; they are resolved.");
+    if (s && policy_.resolve_transition) {
+      std::vector<JiraTransition> transitions;
+      s = api_.transitions(entry.issue_key, transitions);
+      const auto done = std::find_if(transitions.begin(), transitions.end(),
+                                     [](const JiraTransition& t) { return t.to_category == "done"; });
+      if (s && done == transitions.end())
+        s = Status::failure("no transition of " + entry.issue_key + " leads to a done status");
+      if (s) s = api_.transition(entry.issue_key, done->id);
+      if (s) {
+        entry.state = "closed";
+        entry.closed_at = now;
+      }
+    }
+    if (!s) {
+      if (missing) entry.state = "closed";  // gone from Jira: nothing left to resolve
+      else ++failed, ctx_.log(LogLevel::error, s.message());
+      (void)ledger_.put(entry);
+      continue;
+    }
+    if (entry.state == "open") entry.state = "resolved";
+    entry.updated_at = now;
+    (void)ledger_.put(entry);
+    ++resolved;
+  }
+  return resolved;
 }
 
 std::string TicketSync::assignee_for(const Ticket& ticket, std::vector<std::string>& labels) {

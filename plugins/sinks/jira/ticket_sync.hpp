@@ -23,11 +23,18 @@ struct SyncPolicy {
   std::string fallback_assignee;
   std::string owner_missing_label = "cspm-no-owner";
   bool comment_on_update = true;
+  /// A ticket whose group has not been planned for this long counts as resolved (0: never).
+  std::chrono::milliseconds resolve_after{72LL * 3600 * 1000};
+  bool resolve_transition = false;  ///< also move it to a done status, not just comment
 };
 
 /// The actions, as plan records and run counters name them.
 enum class Action { create, update, comment, reopen, resolve, none, deferred, busy, capped, failed };
 const char* action_name(Action action) noexcept;
+
+/// True for an open ticket of `pipeline` whose group has not been planned for the policy's
+/// resolve_after (as of the run's `now`).
+bool due_for_resolve(const LedgerEntry& entry, std::string_view pipeline, Timestamp now, const SyncPolicy& policy);
 
 /// What the ledger alone says would happen (dry runs: no call to Jira).
 Action planned_action(const std::optional<LedgerEntry>& entry, const std::string& hash,
@@ -41,6 +48,11 @@ class TicketSync {
              std::string tracker);
 
   Action sync(const Ticket& ticket);
+
+  /// Open tickets of this pipeline whose groups were not planned for `resolve_after`: all
+  /// their findings were resolved (or left scope). Comments once, optionally transitions
+  /// to done. Returns how many were resolved; `failed` counts the ones that could not be.
+  std::uint64_t resolve_absent(const std::set<std::string>& planned, std::uint64_t& failed);
 
   /// Distinct configuration errors Jira reported (4xx), each once, with Jira's message.
   const std::set<std::string>& rejections() const noexcept { return rejections_; }
