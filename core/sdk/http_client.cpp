@@ -213,7 +213,8 @@ Status HttpClient::create(const std::string& base_url, const HttpClientOptions& 
                           std::unique_ptr<HttpClient>& out) {
   auto impl = std::make_unique<Impl>();
   std::string problem;
-  if (!parse_url(base_url, impl->url, problem)) return Status::failure("invalid URL \"" + base_url + "\": " + problem);
+  // The URL stays out of the message: it could hold credentials.
+  if (!parse_url(base_url, impl->url, problem)) return Status::failure("invalid URL: " + problem);
   impl->options = options;
   const Url& u = impl->url;
   const bool v6 = u.host.find(':') != std::string::npos;
@@ -246,7 +247,9 @@ Status HttpClient::send(const HttpRequest& request, HttpResponse& response) {
   if (verb == http::verb::unknown) return Status::failure("unknown HTTP method " + request.method);
   req.method(verb);
   req.target(d.url.path + request.target);
-  req.set(http::field::host, d.url.host);
+  const bool v6 = d.url.host.find(':') != std::string::npos;
+  const bool default_port = d.url.port == (d.url.tls ? "443" : "80");
+  req.set(http::field::host, (v6 ? "[" + d.url.host + "]" : d.url.host) + (default_port ? "" : ":" + d.url.port));
   req.set(http::field::user_agent, std::string{"cspm-notify/"} + CSPM_SDK_VERSION);
   for (const auto& [k, v] : request.headers) req.set(k, v);
   req.body() = request.body;

@@ -181,8 +181,9 @@ void kill_until_done(Scenario& s, JiraStandin& jira, std::mt19937& rng, std::siz
 BOOST_AUTO_TEST_CASE(kill_9_at_any_request_never_files_a_ticket_twice) {
   ::setenv("CSPM_JIRA_TOKEN", "t0ken", 1);
   Scenario s(6, 2000);
+  // Search lag is left out here: its interplay with the settle time is wall-clock against a
+  // request count, which a loaded machine could upset; jira_sink_test covers it exactly.
   JiraStandin jira(JiraStandin::Flavor::cloud);
-  jira.search_lag = 1;  // and the recovery search lags, as Cloud's does
   std::mt19937 rng(7);
   int kills = 0;
   for (std::size_t d = 0; d < s.days.size(); ++d) {

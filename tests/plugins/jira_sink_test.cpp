@@ -28,13 +28,14 @@ struct Tickets {
   std::vector<TicketPtr> tickets;
 
   /// One (control, account) ticket for `control` with `members` findings.
-  TicketPtr add(const std::string& control, int members, const std::string& assignee = "owner@example.com") {
+  TicketPtr add(const std::string& control, int members, const std::string& assignee = "owner@example.com",
+                Timestamp at = kNow) {
     auto g = std::make_shared<Group>();
     g->grouping = "account";
     g->key = {{"control_id", control}, {"account_id", "111122223333"}};
     g->fingerprint = fingerprint("cspm-daily", "account", 1, g->key);
     for (int i = 0; i < members; ++i) {
-      Finding& f = findings.emplace_back(mk.make(control + "-" + std::to_string(i), kNow));
+      Finding& f = findings.emplace_back(mk.make(control + "-" + std::to_string(i), at));
       f.control_id = mk.keep(control);
       g->members.push_back(&f);
     }
@@ -155,6 +156,33 @@ BOOST_AUTO_TEST_CASE(a_changed_group_updates_the_issue_and_comments_once) {
   BOOST_TEST(f.jira.issues.size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(findings_seen_again_with_nothing_new_change_nothing) {
+  Fixture f;
+  Tickets today, tomorrow;
+  today.add("S3.1", 2);
+  tomorrow.add("S3.1", 2, "owner@example.com", kNow + 86'400'000);  // only the times moved
+  BOOST_REQUIRE(f.run(today.batch()).ok());
+  BOOST_REQUIRE(f.run(tomorrow.batch()).ok());
+  BOOST_TEST(f.count("jira_none") == 1u);
+  BOOST_TEST(f.jira.issues.begin()->second.comments.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_lost_create_of_a_successor_is_not_mistaken_for_its_closed_predecessor) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  const std::string old = f.jira.issues.begin()->first;
+  f.jira.set_status(old, "done", "Done", "2020-01-01T00:00:00.000+0000");  // outside the reopen window
+  f.jira.lose_create_answers = 1;
+  BOOST_TEST(!f.run(t.batch()).ok());  // the successor is filed, its answer lost
+  BOOST_REQUIRE_EQUAL(f.jira.issues.size(), 2u);
+  BOOST_REQUIRE(f.run(t.batch(), {{"search_settle", "0s"}}).ok());
+  BOOST_TEST(f.jira.issues.size() == 2u);  // found the successor; no third issue
+  BOOST_TEST(f.entry(t.tickets[0])->issue_key != old);
+  BOOST_TEST(f.entry(t.tickets[0])->previous_key == old);
+}
+
 BOOST_AUTO_TEST_CASE(a_create_whose_answer_was_lost_is_found_by_its_marker_not_filed_again) {
   Fixture f;
   Tickets t;
@@ -260,10 +288,12 @@ BOOST_AUTO_TEST_CASE(tickets_whose_groups_stay_away_are_resolved_once) {
   Tickets t;
   t.add("S3.1", 1);
   t.add("IAM.6", 1);
+  t.add("EC2.19", 1);  // always failing: the runs below plan something
   BOOST_REQUIRE(f.run(t.batch()).ok());
   const std::string gone = f.entry(t.tickets[0])->issue_key, kept = f.entry(t.tickets[1])->issue_key;
-  Batch only_iam;
-  only_iam.tickets = {t.tickets[1]};
+  Batch only_iam, only_ec2;
+  only_iam.tickets = {t.tickets[1], t.tickets[2]};
+  only_ec2.tickets = {t.tickets[2]};
   constexpr Timestamp kDay = 86'400'000;
   BOOST_REQUIRE(f.run(only_iam, json::object(), false, kNow + 2 * kDay).ok());  // within the grace
   BOOST_TEST(f.jira.issues.at(gone).comments.empty());
@@ -274,10 +304,12 @@ BOOST_AUTO_TEST_CASE(tickets_whose_groups_stay_away_are_resolved_once) {
   BOOST_TEST(f.entry(t.tickets[0])->state == "resolved");
   BOOST_TEST(f.jira.issues.at(kept).comments.empty());
   BOOST_REQUIRE(f.run(only_iam, json::object(), false, kNow + 5 * kDay).ok());
+  BOOST_REQUIRE(f.run(Batch{}, json::object(), false, kNow + 20 * kDay).ok());  // no input: no verdict
+  BOOST_TEST(f.jira.issues.at(kept).comments.empty());
   BOOST_TEST(f.jira.issues.at(gone).comments.size() == 1u);  // said once
 
   // With resolve_transition, an open one moves to a done status (found by category).
-  BOOST_REQUIRE(f.run(Batch{}, {{"resolve_transition", true}}, false, kNow + 9 * kDay).ok());
+  BOOST_REQUIRE(f.run(only_ec2, {{"resolve_transition", true}}, false, kNow + 9 * kDay).ok());
   BOOST_TEST(f.jira.issues.at(kept).category == "done");
   BOOST_TEST(f.entry(t.tickets[1])->state == "closed");
   // The group is back: the closed issue reopens.

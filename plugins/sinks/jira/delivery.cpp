@@ -22,20 +22,20 @@ void Delivery::pace() {
   next_slot_ = std::max(now, next_slot_) + interval;
 }
 
-std::chrono::milliseconds Delivery::wait_before(int attempt, const HttpResponse* response) {
+std::chrono::milliseconds Delivery::wait_before(int attempt, std::optional<std::chrono::milliseconds> asked) {
   // Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^attempt)].
   const auto ceiling = std::min<long long>(policy_.max_backoff.count(),
                                            policy_.backoff.count() << std::min(attempt, 20));
   std::uniform_int_distribution<long long> pick(0, std::max<long long>(ceiling, 0));
   std::chrono::milliseconds wait{pick(random_)};
-  if (response)
-    if (auto after = retry_after(response->header("Retry-After"), std::chrono::system_clock::now()))
-      wait = std::max(wait, std::min(*after, policy_.max_backoff));
+  if (asked) wait = std::max(wait, *asked);
   return wait;
 }
 
 Status Delivery::send(const HttpRequest& request, HttpResponse& response, bool idempotent) {
   Status last = Status::success();
+  if (Clock::now() < blocked_until_)
+    return Status::failure(client_.origin() + ": Jira asked for a pause longer than max_backoff; no more requests this run");
   for (int attempt = 0;; ++attempt) {
     pace();
     ++stats_.requests;
@@ -56,8 +56,16 @@ Status Delivery::send(const HttpRequest& request, HttpResponse& response, bool i
       return Status::success();
     }
     if (!retry || attempt >= policy_.retries) return last;
+    std::optional<std::chrono::milliseconds> asked;
+    if (response.status) asked = retry_after(response.header("Retry-After"), std::chrono::system_clock::now());
+    if (asked && *asked > policy_.max_backoff) {
+      // Honour it: no request to this Jira before then, in this run; the next run goes on.
+      blocked_until_ = Clock::now() + *asked;
+      return Status::failure(last.message() + ": Jira asks to wait " + std::to_string(asked->count() / 1000) +
+                             " s, longer than max_backoff");
+    }
     ++stats_.retries;
-    sleep_(wait_before(attempt, response.status ? &response : nullptr));
+    sleep_(wait_before(attempt, asked));
   }
 }
 

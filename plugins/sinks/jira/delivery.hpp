@@ -46,13 +46,14 @@ class Delivery {
 
  private:
   void pace();
-  std::chrono::milliseconds wait_before(int attempt, const HttpResponse* response);
+  std::chrono::milliseconds wait_before(int attempt, std::optional<std::chrono::milliseconds> asked);
 
   HttpClient& client_;
   DeliveryPolicy policy_;
   Sleep sleep_;
   std::mt19937_64 random_;
   Clock::time_point next_slot_{};
+  Clock::time_point blocked_until_{};  // Jira asked for a pause longer than we wait
   DeliveryStats stats_;
 };
 

@@ -102,8 +102,13 @@ json create_fields(const Ticket& ticket, const ContentOptions& options, Flavor f
   return fields;
 }
 
-std::string content_hash(const std::string& summary, const json& description) {
-  const std::string text = summary + '\n' + (description.is_string() ? description.get<std::string>() : description.dump());
+std::string content_hash(const Ticket& ticket, Flavor flavor, std::size_t limit) {
+  Ticket stable = ticket;
+  auto doc = std::make_shared<TicketDocument>(ticket.document ? *ticket.document : make_ticket_document(*ticket.group));
+  std::erase_if(doc->overview, [](const auto& row) { return row.first == "First observed" || row.first == "Last observed"; });
+  stable.document = doc;
+  const json description = fitted_description(stable, flavor, limit);
+  const std::string text = ticket.summary + '\n' + (description.is_string() ? description.get<std::string>() : description.dump());
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
   static const char* hex = "0123456789abcdef";

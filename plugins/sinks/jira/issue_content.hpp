@@ -35,7 +35,8 @@ nlohmann::json create_fields(const Ticket& ticket, const ContentOptions& options
                              const nlohmann::json& description, const std::string& assignee,
                              const std::vector<std::string>& extra_labels);
 
-/// Hex SHA-256 of what a ticket shows (summary and description): unchanged → no update.
-std::string content_hash(const std::string& summary, const nlohmann::json& description);
+/// Hex SHA-256 of what a ticket says about its group (summary and description without the
+/// first/last observed times, which move every day): unchanged → no update, no comment.
+std::string content_hash(const Ticket& ticket, Flavor flavor, std::size_t limit);
 
 }  // namespace cspm::plugins::jira

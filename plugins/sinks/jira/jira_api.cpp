@@ -116,8 +116,14 @@ Status JiraApi::create(const json& fields, JiraIssue& created, bool& unknown, Ca
   json answer;
   int status = 0;
   const Status s = call("POST", api() + "/issue", &body, false, &answer, &error, &status);
-  unknown = !s && (status == 0 || status >= 500);
+  // Only a definite refusal (4xx, 429 retried away) proves nothing was created; a 2xx with
+  // an unreadable body, a 5xx or no answer may have created the issue.
+  unknown = !s && !error.client_error;
   if (!s) return s;
+  if (!answer.is_object()) {
+    unknown = true;
+    return Status::failure("Jira's answer to POST /issue is not an object");
+  }
   created.id = answer.value("id", "");
   created.key = answer.value("key", "");
   created.status_category = "new";
@@ -177,7 +183,7 @@ Status JiraApi::transitions(const std::string& key, std::vector<JiraTransition>&
 
 Status JiraApi::transition(const std::string& key, const std::string& transition_id) {
   const json body = {{"transition", {{"id", transition_id}}}};
-  return call("POST", api() + "/issue/" + query_escape(key) + "/transitions", &body, true, nullptr);
+  return call("POST", api() + "/issue/" + query_escape(key) + "/transitions", &body, false, nullptr);
 }
 
 Status JiraApi::link(const std::string& key, const std::string& related_key) {

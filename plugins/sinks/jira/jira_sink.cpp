@@ -49,6 +49,8 @@ class JiraSink final : public Sink {
       return deliver_all(ctx, in);
     } catch (const std::exception& e) {  // nothing may cross the plugin boundary
       return Status::failure(std::string{"jira sink: "} + e.what());
+    } catch (...) {
+      return Status::failure("jira sink: unknown exception");
     }
   }
 
@@ -60,7 +62,7 @@ class JiraSink final : public Sink {
     TicketLedger* ledger = ctx.ledger();
     if (ctx.dry_run()) return plan(ctx, tickets, ledger);
     if (!ledger) return Status::failure("the jira sink needs cspmd's store for its ledger (check --data-dir)");
-    if (tickets.empty() && !resolvable(ctx, *ledger)) return Status::success();  // no need to call Jira
+    if (tickets.empty()) return Status::success();  // nothing to file, and no evidence to resolve on
 
     std::string token;
     if (Status s = resolve_secret(s_.token, s_.pipeline_dir, token); !s) return Status::failure("jira token: " + s.message());
@@ -82,11 +84,27 @@ class JiraSink final : public Sink {
     std::map<Action, std::uint64_t> actions;
     std::set<std::string> planned;
     for (const auto& t : tickets) {
-      ++actions[sync.sync(*t)];
+      // One odd answer (a body of the wrong shape) fails its ticket, not the ones after it.
+      Action a = Action::failed;
+      try {
+        a = sync.sync(*t);
+      } catch (const std::exception& e) {
+        ctx.log(LogLevel::error, t->fingerprint + ": " + e.what());
+      }
+      ++actions[a];
       planned.insert(t->fingerprint);
     }
+    // Resolving needs evidence that the pipeline still sees data: a run that planned nothing
+    // may be one whose input stopped (ingest down), not one whose findings were all fixed.
     std::uint64_t resolve_failed = 0;
-    actions[Action::resolve] += sync.resolve_absent(planned, resolve_failed);
+    if (!tickets.empty()) {
+      try {
+        actions[Action::resolve] += sync.resolve_absent(planned, resolve_failed);
+      } catch (const std::exception& e) {
+        ctx.log(LogLevel::error, std::string{"resolving: "} + e.what());
+        ++resolve_failed;
+      }
+    }
     actions[Action::failed] += resolve_failed;
     for (const auto& [action, n] : actions) ctx.count(std::string{"jira_"} + action_name(action), n);
     ctx.count("jira_requests", delivery.stats().requests);
@@ -108,15 +126,6 @@ class JiraSink final : public Sink {
     return Status::success();
   }
 
-  // Whether some open ticket of this pipeline is due for resolve_absent().
-  bool resolvable(RunContext& ctx, TicketLedger& ledger) const {
-    std::vector<LedgerEntry> entries;
-    if (s_.sync.resolve_after.count() <= 0 || !ledger.list(tracker_, entries)) return false;
-    return std::any_of(entries.begin(), entries.end(), [&](const LedgerEntry& e) {
-      return due_for_resolve(e, ctx.pipeline_id(), ctx.now(), s_.sync);
-    });
-  }
-
   // Dry run: what the ledger says would happen, without calling Jira.
   Status plan(RunContext& ctx, const std::vector<TicketPtr>& tickets, TicketLedger* ledger) {
     std::ostream& out = ctx.output();
@@ -128,7 +137,7 @@ class JiraSink final : public Sink {
       std::optional<LedgerEntry> entry;
       if (ledger)
         if (Status s = ledger->get(tracker_, t->fingerprint, entry); !s) return s;
-      const std::string hash = content_hash(t->summary, fitted_description(*t, flavor, s_.sync.content.description_limit));
+      const std::string hash = content_hash(*t, flavor, s_.sync.content.description_limit);
       const Action action = planned_action(entry, hash, s_.sync, system_now());
       ctx.count(std::string{"plan_"} + action_name(action), 1);
       out << plan_record(*t, ctx.pipeline_id(), action_name(action)).dump(-1, ' ', false, json::error_handler_t::replace)

@@ -87,7 +87,7 @@ Action TicketSync::fail(const Status& status, LedgerEntry* release) {
 
 Action TicketSync::sync(const Ticket& ticket) {
   const json description = fitted_description(ticket, api_.flavor(), policy_.content.description_limit);
-  const std::string hash = content_hash(ticket.summary, description);
+  const std::string hash = content_hash(ticket, api_.flavor(), policy_.content.description_limit);
   std::optional<LedgerEntry> entry;
   if (Status s = ledger_.get(tracker_, ticket.fingerprint, entry); !s) return fail(s, nullptr);
   if (!entry) return create(ticket, description, hash, std::nullopt);
@@ -133,7 +133,10 @@ Action TicketSync::create(const Ticket& ticket, const json& description, const s
   const Status s = api_.create(create_fields(ticket, policy_.content, api_.flavor(), description, assignee, labels),
                                issue, unknown, error);
   if (!s) {
-    if (unknown) return fail(Status::failure(s.message() + " (the issue may exist: the next run looks for it)"), &intent);
+    if (unknown) {
+      intent.updated_at = system_now();  // Jira's search may lag from here on
+      return fail(Status::failure(s.message() + " (the issue may exist: the next run looks for it)"), &intent);
+    }
     // Jira refused: nothing was created. Put back what was there before the intent.
     if (previous) (void)ledger_.put(*previous);
     else (void)ledger_.remove(tracker_, ticket.fingerprint);
@@ -161,9 +164,13 @@ Action TicketSync::create(const Ticket& ticket, const json& description, const s
 
 // A create was attempted but its outcome never recorded: find the issue by its marker.
 Action TicketSync::recover(const Ticket& ticket, LedgerEntry& entry, const json& description, const std::string& hash) {
-  std::vector<JiraIssue> found;
-  if (Status s = api_.search_label(std::string{kMarkerPrefix} + ticket.fingerprint, found); !s)
+  std::vector<JiraIssue> all;
+  if (Status s = api_.search_label(std::string{kMarkerPrefix} + ticket.fingerprint, all); !s)
     return fail(s, &entry);
+  // Closed predecessors carry the marker too: only a not-done issue can be the lost create.
+  std::vector<JiraIssue> found;
+  for (auto& i : all)
+    if (i.status_category != "done" && i.key != entry.previous_key) found.push_back(std::move(i));
   if (found.empty()) {
     // Jira Cloud's search lags behind writes: an issue created a moment ago may not show yet.
     if (system_now() - entry.updated_at < policy_.search_settle.count()) {

@@ -25,6 +25,7 @@ std::unique_ptr<HttpClient> client_for(const std::string& url, HttpClientOptions
 test::ServerResponse echo(const test::ServerRequest& req) {
   auto res = json_response(200, std::string(req.method_string()) + " " + std::string(req.target()) + " " + req.body());
   res.set("X-Seen-Authorization", req[test::http::field::authorization]);
+  res.set("X-Seen-Host", req[test::http::field::host]);
   return res;
 }
 
@@ -59,6 +60,7 @@ BOOST_AUTO_TEST_CASE(requests_share_one_keep_alive_connection) {
     BOOST_TEST(res.body == "POST /jira/rest/api/2/issue n=" + std::to_string(i));
     BOOST_TEST(res.header("x-seen-authorization") == "Bearer t");  // case-insensitive lookup
     BOOST_TEST(res.header("content-type") == "application/json");
+    BOOST_TEST(res.header("x-seen-host") == "127.0.0.1:" + std::to_string(server.port()));  // not port 80
   }
   BOOST_TEST(server.connections() == 1);
 }
@@ -131,6 +133,7 @@ BOOST_AUTO_TEST_CASE(urls_are_checked_and_never_carry_credentials) {
   const Status with_user = HttpClient::create("https://me:secret@jira.example.com", {}, client);
   BOOST_REQUIRE(!with_user.ok());
   BOOST_TEST(with_user.message().find("credentials") != std::string::npos);
+  BOOST_TEST(with_user.message().find("secret") == std::string::npos, with_user.message());
   BOOST_TEST(!HttpClient::create("ftp://jira.example.com", {}, client).ok());
   BOOST_TEST(!HttpClient::create("jira.example.com", {}, client).ok());
   BOOST_REQUIRE(HttpClient::create("https://jira.example.com:8443/base/", {}, client).ok());
