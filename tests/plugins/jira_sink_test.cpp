@@ -330,6 +330,20 @@ BOOST_AUTO_TEST_CASE(unknown_owners_get_the_fallback_assignee_and_a_label_never_
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_failed_owner_lookup_waits_for_the_next_run_instead_of_misassigning) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);  // owner@example.com: Jira knows the user
+  f.jira.faults.push_back(test::json_response(200, R"({"deploymentType":"Cloud"})"));  // serverInfo
+  for (int i = 0; i < 6; ++i) f.jira.faults.push_back(test::json_response(503, "{}"));  // the user search, retries
+  BOOST_TEST(!f.run(t.batch()).ok());
+  BOOST_TEST(f.jira.issues.empty());
+  BOOST_TEST(!f.entry(t.tickets[0]));
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  BOOST_REQUIRE_EQUAL(f.jira.issues.size(), 1u);
+  BOOST_TEST(f.jira.issues.begin()->second.assignee == "5b10ac8d82e05b22cc7d4ef5");
+}
+
 BOOST_AUTO_TEST_CASE(owners_can_route_tickets_to_their_own_project_and_component) {
   Fixture f;
   f.jira.projects.insert("OPS");

@@ -108,6 +108,12 @@ Action TicketSync::create(const Ticket& ticket, const json& description, const s
     if (previous) (void)ledger_.put(*previous);
     return Action::capped;
   }
+  std::vector<std::string> labels;
+  std::string assignee;
+  if (Status s = assignee_for(ticket, assignee, labels); !s) {
+    if (previous) (void)ledger_.put(*previous);
+    return fail(s, nullptr);
+  }
   const Timestamp now = system_now();
   LedgerEntry intent;
   intent.tracker = tracker_;
@@ -125,8 +131,6 @@ Action TicketSync::create(const Ticket& ticket, const json& description, const s
   if (Status s = ledger_.claim(intent, now, now + policy_.lease.count(), claimed); !s) return fail(s, nullptr);
   if (!claimed) return Action::busy;
 
-  std::vector<std::string> labels;
-  const std::string assignee = assignee_for(ticket, labels);
   JiraIssue issue;
   bool unknown = false;
   CallError error;
@@ -323,26 +327,31 @@ std::uint64_t TicketSync::resolve_absent(const std::set<std::string>& planned, s
   return resolved;
 }
 
-std::string TicketSync::assignee_for(const Ticket& ticket, std::vector<std::string>& labels) {
+Status TicketSync::assignee_for(const Ticket& ticket, std::string& assignee, std::vector<std::string>& labels) {
   const std::string owner = ticket.assignee;
   const auto fallback = [&] {
     if (!policy_.owner_missing_label.empty()) labels.push_back(policy_.owner_missing_label);
-    return policy_.fallback_assignee;
+    assignee = policy_.fallback_assignee;
+    return Status::success();
+  };
+  const auto use = [&](const std::string& id) {
+    assignee = id;
+    return Status::success();
   };
   if (owner.empty()) return fallback();
-  if (owner.find('@') == std::string::npos) return owner;  // an accountId (Cloud) or user name (DC)
-  if (auto known = users_.find(owner); known != users_.end()) return known->second.empty() ? fallback() : known->second;
+  if (owner.find('@') == std::string::npos) return use(owner);  // an accountId (Cloud) or user name (DC)
+  if (auto known = users_.find(owner); known != users_.end()) return known->second.empty() ? fallback() : use(known->second);
   std::optional<std::string> id;
   const std::string key = "user:" + owner;
-  if (Status s = ledger_.cache_get(tracker_, key, system_now(), id); s && id) return users_[owner] = *id;
-  if (Status s = api_.find_user(owner, id); !s || !id) {
-    ctx_.log(LogLevel::warning, "no Jira user for " + owner + (s ? "" : " (" + s.message() + ")") +
-                                    "; using the fallback assignee");
+  if (Status s = ledger_.cache_get(tracker_, key, system_now(), id); s && id) return use(users_[owner] = *id);
+  if (Status s = api_.find_user(owner, id); !s) return Status::failure("cannot look up the Jira user for " + owner + ": " + s.message());
+  if (!id) {
+    ctx_.log(LogLevel::warning, "no Jira user for " + owner + "; using the fallback assignee");
     users_[owner] = "";
     return fallback();
   }
   (void)ledger_.cache_put(tracker_, key, *id, system_now() + 7LL * 24 * 3600 * 1000);
-  return users_[owner] = *id;
+  return use(users_[owner] = *id);
 }
 
 }  // namespace cspm::plugins::jira

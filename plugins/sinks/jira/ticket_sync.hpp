@@ -67,8 +67,9 @@ class TicketSync {
                   const std::string& hash);
   Action reopen(const Ticket& ticket, LedgerEntry& entry, const nlohmann::json& description,
                 const std::string& hash);
-  /// The assignee to send and the labels that say how it was chosen.
-  std::string assignee_for(const Ticket& ticket, std::vector<std::string>& labels);
+  /// The assignee to send and the labels that say how it was chosen. Fails when Jira could
+  /// not be asked (the ticket waits for the next run rather than get the wrong assignee).
+  Status assignee_for(const Ticket& ticket, std::string& assignee, std::vector<std::string>& labels);
   Action fail(const Status& status, LedgerEntry* release);
 
   JiraApi& api_;
