@@ -244,10 +244,15 @@ class JiraStandin {
     }
     if (method == "GET" && rest == "/user/search") {
       const std::string q = target.substr(target.find('=') + 1);
-      std::string email;
-      for (std::size_t i = 0; i < q.size(); ++i)
-        email += q[i] == '%' && i + 2 < q.size() ? static_cast<char>(std::stoi(q.substr(i + 1, 2), nullptr, 16)) : q[i],
-            i += q[i] == '%' ? 2 : 0;
+      std::string email;  // the query value, percent-decoded
+      for (std::size_t i = 0; i < q.size(); ++i) {
+        if (q[i] == '%' && i + 2 < q.size()) {
+          email += static_cast<char>(std::stoi(q.substr(i + 1, 2), nullptr, 16));
+          i += 2;
+        } else {
+          email += q[i];
+        }
+      }
       json out = json::array();
       if (auto u = users.find(email); u != users.end())
         out.push_back(flavor_ == Flavor::cloud ? json{{"accountId", u->second.first}, {"active", true}, {"displayName", email}}

@@ -6,7 +6,6 @@
 
 #include <optional>
 #include <regex>
-#include <variant>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>

@@ -53,7 +53,7 @@ struct Tickets {
 };
 
 struct Fixture {
-  explicit Fixture(JiraStandin::Flavor flavor = JiraStandin::Flavor::cloud) : jira(flavor) {
+  explicit Fixture(JiraStandin::Flavor flavor = JiraStandin::Flavor::cloud) : jira(flavor), cloud(flavor == JiraStandin::Flavor::cloud) {
     ::setenv("CSPM_TEST_JIRA_TOKEN", "t0ken", 1);
     jira.users["owner@example.com"] = {"5b10ac8d82e05b22cc7d4ef5", "owner"};
   }
@@ -61,11 +61,10 @@ struct Fixture {
   json options(json extra = json::object()) const {
     json o = {{"url", jira.url()}, {"token", {{"env", "CSPM_TEST_JIRA_TOKEN"}}}, {"project", "SEC"},
               {"backoff", "1ms"}, {"max_backoff", "20ms"}, {"rate_limit", 0}, {"search_settle", "1h"}};
-    if (jira_flavor_cloud()) o["user"] = "bot@example.com";
+    if (cloud) o["user"] = "bot@example.com";  // Cloud: basic auth; Data Center: bearer token
     for (auto& [k, v] : extra.items()) o[k] = v;
     return o;
   }
-  bool jira_flavor_cloud() const { return cloud; }
 
   /// One delivery through a fresh sink (as one run), returning its status.
   Status run(const Batch& batch, json extra = json::object(), bool dry_run = false, Timestamp now = kNow) {
@@ -88,14 +87,14 @@ struct Fixture {
   }
 
   JiraStandin jira;
-  bool cloud = true;
+  bool cloud;
   test::TempDir dir;
   store::SqliteStore store{dir.path()};
   std::unique_ptr<test::RecordingContext> ctx;
 };
 
 struct DataCenter : Fixture {
-  DataCenter() : Fixture(JiraStandin::Flavor::datacenter) { cloud = false; }
+  DataCenter() : Fixture(JiraStandin::Flavor::datacenter) {}
 };
 
 }  // namespace

@@ -19,7 +19,7 @@ struct DeliveryPolicy {
   double requests_per_second = 5;                    ///< client-side limit (0: none)
 };
 
-/// What happened to one request, for the caller's decisions and the run's counters.
+/// Counts over everything one Delivery sent, for the run's statistics.
 struct DeliveryStats {
   std::uint64_t requests = 0;
   std::uint64_t retries = 0;

@@ -48,7 +48,6 @@ const char* action_name(Action action) noexcept {
   switch (action) {
     case Action::create: return "create";
     case Action::update: return "update";
-    case Action::comment: return "comment";
     case Action::reopen: return "reopen";
     case Action::resolve: return "resolve";
     case Action::none: return "none";

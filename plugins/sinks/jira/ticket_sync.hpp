@@ -29,7 +29,7 @@ struct SyncPolicy {
 };
 
 /// The actions, as plan records and run counters name them.
-enum class Action { create, update, comment, reopen, resolve, none, deferred, busy, capped, failed };
+enum class Action { create, update, reopen, resolve, none, deferred, busy, capped, failed };
 const char* action_name(Action action) noexcept;
 
 /// True for an open ticket of `pipeline` whose group has not been planned for the policy's
