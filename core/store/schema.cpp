@@ -153,7 +153,13 @@ CREATE TABLE tracker_cache (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array kMigrations{kVersion1, kVersion2, kVersion3};
+// Version 4: a revision per ledger row, so that a claim can tell whether the row changed
+// since the caller read it (compare-and-swap between processes).
+constexpr const char* kVersion4 = R"sql(
+ALTER TABLE ledger ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array kMigrations{kVersion1, kVersion2, kVersion3, kVersion4};
 
 void apply(Database& db, int version) {
   db.exec(kMigrations[static_cast<std::size_t>(version - 1)]);

@@ -2,6 +2,7 @@
 #include "sqlite_ledger.hpp"
 
 #include <cerrno>
+#include <filesystem>
 #include <random>
 #include <sstream>
 
@@ -13,7 +14,7 @@ namespace {
 
 constexpr const char* kColumns =
     "tracker, fingerprint, state, issue_key, issue_id, attempt, content_hash, previous_key, "
-    "resolution, created_at, updated_at, closed_at, last_planned, reopened, pipeline";
+    "resolution, created_at, updated_at, closed_at, last_planned, reopened, pipeline, revision";
 
 LedgerEntry read_entry(Statement& s) {
   LedgerEntry e;
@@ -32,21 +33,51 @@ LedgerEntry read_entry(Statement& s) {
   e.last_planned = s.integer(12);
   e.reopened = static_cast<std::uint32_t>(s.integer(13));
   e.pipeline = s.text(14);
+  e.revision = static_cast<std::uint64_t>(s.integer(15));
   return e;
 }
 
-// Writes every column of `e` and the lease.
-void write_entry(Database& db, const LedgerEntry& e, std::string_view owner, Timestamp lease_until) {
+// The row's claim and revision, read inside the writer's transaction.
+struct RowLease {
+  bool exists = false;
+  std::string owner;
+  Timestamp until = 0;
+  std::uint64_t revision = 0;
+};
+
+RowLease read_lease(Database& db, const LedgerEntry& e) {
+  auto s = db.prepare("SELECT lease_owner, lease_until, revision FROM ledger WHERE tracker = ?1 AND fingerprint = ?2");
+  s.bind(1, e.tracker).bind(2, e.fingerprint);
+  RowLease row;
+  if (!s.step()) return row;
+  row.exists = true;
+  if (!s.is_null(0)) row.owner = s.text(0);
+  if (!s.is_null(1)) row.until = s.integer(1);
+  row.revision = static_cast<std::uint64_t>(s.integer(2));
+  return row;
+}
+
+// Writes every column of `e` and the lease (none when `owner` is empty), one revision on.
+void write_entry(Database& db, LedgerEntry& e, std::uint64_t revision, std::string_view owner, Timestamp lease_until) {
   auto s = db.prepare(std::string{"INSERT OR REPLACE INTO ledger ("} + kColumns +
                       ", lease_owner, lease_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                      "?12, ?13, ?14, ?15, ?16, ?17)");
+                      "?12, ?13, ?14, ?15, ?16, ?17, ?18)");
   s.bind(1, e.tracker).bind(2, e.fingerprint).bind(3, e.state).bind(4, e.issue_key).bind(5, e.issue_id);
   s.bind(6, e.attempt).bind(7, e.content_hash).bind(8, e.previous_key).bind(9, e.resolution);
   s.bind(10, e.created_at).bind(11, e.updated_at).bind(12, e.closed_at).bind(13, e.last_planned);
-  s.bind(14, static_cast<std::int64_t>(e.reopened)).bind(15, e.pipeline).bind(16, owner);
-  if (lease_until) s.bind(17, lease_until);
-  else s.bind_null(17);
+  s.bind(14, static_cast<std::int64_t>(e.reopened)).bind(15, e.pipeline);
+  s.bind(16, static_cast<std::int64_t>(revision + 1));
+  if (owner.empty()) s.bind_null(17), s.bind_null(18);
+  else s.bind(17, owner).bind(18, lease_until);
   s.run();
+  e.revision = revision + 1;
+}
+
+// The PID namespace this process runs in: PIDs mean something only within one.
+std::string pid_namespace() {
+  std::error_code ec;
+  const auto link = std::filesystem::read_symlink("/proc/self/ns/pid", ec);
+  return ec ? std::string{"?"} : link.string();
 }
 
 // Runs `body`, turning store errors into a failed Status that names the ledger.
@@ -76,44 +107,59 @@ SqliteLedger::SqliteLedger(Database& db) : db_(db) {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0) name[0] = '?';
   host_ = name;
+  pid_namespace_ = pid_namespace();
   std::random_device rd;
-  owner_ = host_ + " " + std::to_string(::getpid()) + " " + std::to_string(rd()) + std::to_string(rd());
+  owner_ = host_ + " " + pid_namespace_ + " " + std::to_string(::getpid()) + " " + std::to_string(rd()) +
+           std::to_string(rd());
 }
 
-// A holder on this host whose process is gone: its claim protects nothing any more.
+// A holder in this host's PID namespace whose process is gone: its claim protects nothing
+// any more. Holders elsewhere (another container, another machine) keep theirs until it ends.
 bool SqliteLedger::stale(std::string_view holder) const {
   std::istringstream in{std::string{holder}};
-  std::string host;
+  std::string host, pid_ns;
   long pid = 0;
-  if (!(in >> host >> pid) || host != host_ || pid <= 0 || pid == ::getpid()) return false;
+  if (!(in >> host >> pid_ns >> pid) || host != host_ || pid_ns != pid_namespace_ || pid <= 0 || pid == ::getpid())
+    return false;
   return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
-Status SqliteLedger::claim(const LedgerEntry& entry, Timestamp now, Timestamp lease_until, bool& claimed) {
-  claimed = false;
+Status SqliteLedger::claim(LedgerEntry& entry, Timestamp now, Timestamp lease_until, ClaimResult& result) {
+  result = ClaimResult::held;
   return guarded([&] {
     Transaction tx{db_};  // BEGIN IMMEDIATE: claims by other processes wait for ours
-    auto s = db_.prepare("SELECT lease_owner, lease_until FROM ledger WHERE tracker = ?1 AND fingerprint = ?2");
-    s.bind(1, entry.tracker).bind(2, entry.fingerprint);
-    if (s.step() && !s.is_null(1) && s.integer(1) > now && s.text(0) != owner_ && !stale(s.text(0))) return;
-    write_entry(db_, entry, owner_, lease_until);
+    const RowLease row = read_lease(db_, entry);
+    const bool ours = row.owner == owner_;
+    if (!ours && !row.owner.empty() && row.until > now && !stale(row.owner)) return;
+    if (!ours && row.revision != entry.revision) {
+      result = ClaimResult::changed;
+      return;
+    }
+    write_entry(db_, entry, row.revision, owner_, lease_until);
     tx.commit();
-    claimed = true;
+    result = ClaimResult::taken;
   });
 }
 
-Status SqliteLedger::put(const LedgerEntry& entry) {
+Status SqliteLedger::put(LedgerEntry& entry) {
   return guarded([&] {
     Transaction tx{db_};
-    write_entry(db_, entry, {}, 0);
+    const RowLease row = read_lease(db_, entry);
+    if (row.owner != owner_ && (!row.owner.empty() || row.revision != entry.revision))
+      throw std::runtime_error(entry.fingerprint + " was taken over by another writer (" +
+                               (row.owner.empty() ? std::string{"changed since read"} : "claimed by " + row.owner) +
+                               "); not overwriting it");
+    write_entry(db_, entry, row.revision, {}, 0);
     tx.commit();
   });
 }
 
 Status SqliteLedger::remove(std::string_view tracker, std::string_view fingerprint) {
   return guarded([&] {
-    auto s = db_.prepare("DELETE FROM ledger WHERE tracker = ?1 AND fingerprint = ?2");
-    s.bind(1, tracker).bind(2, fingerprint);
+    // Only the holder's claim, or an unclaimed row, may go.
+    auto s = db_.prepare(
+        "DELETE FROM ledger WHERE tracker = ?1 AND fingerprint = ?2 AND (lease_owner IS NULL OR lease_owner = ?3)");
+    s.bind(1, tracker).bind(2, fingerprint).bind(3, owner_);
     s.run();
   });
 }

@@ -10,13 +10,13 @@ namespace cspm::store {
 /// because the caller is a plugin.
 class SqliteLedger final : public TicketLedger {
  public:
-  /// Claims are made as "<host> <pid> <random>", so that a claim left by a process of this
-  /// host that died can be taken over at once rather than when its lease ends.
+  /// Claims are made as "<host> <pid namespace> <pid> <random>", so that a claim left by a
+  /// process of this host that died can be taken over at once rather than when its lease ends.
   explicit SqliteLedger(Database& db);
 
   Status get(std::string_view tracker, std::string_view fingerprint, std::optional<LedgerEntry>& out) override;
-  Status claim(const LedgerEntry& entry, Timestamp now, Timestamp lease_until, bool& claimed) override;
-  Status put(const LedgerEntry& entry) override;
+  Status claim(LedgerEntry& entry, Timestamp now, Timestamp lease_until, ClaimResult& result) override;
+  Status put(LedgerEntry& entry) override;
   Status remove(std::string_view tracker, std::string_view fingerprint) override;
   Status list(std::string_view tracker, std::vector<LedgerEntry>& out) override;
   Status cache_get(std::string_view tracker, std::string_view key, Timestamp now,
@@ -29,6 +29,7 @@ class SqliteLedger final : public TicketLedger {
 
   Database& db_;
   std::string host_;
+  std::string pid_namespace_;
   std::string owner_;
 };
 

@@ -33,24 +33,37 @@ struct LedgerEntry {
   Timestamp closed_at = 0;
   Timestamp last_planned = 0;  ///< run time the group was last planned (for resolve grace)
   std::uint32_t reopened = 0;
+  /// Bumped by the ledger on every write; 0 for an entry never written. A claim succeeds
+  /// only on the revision the caller read, so a writer never acts on a stale copy.
+  std::uint64_t revision = 0;
+};
+
+/// The outcome of TicketLedger::claim().
+enum class ClaimResult {
+  taken,    ///< the caller holds the fingerprint; its entry is written
+  held,     ///< another writer holds a live claim: try in a later run
+  changed,  ///< the entry changed since the caller read it: read it again
 };
 
 /// Implemented by the host on its store; every call is one committed transaction. Writers
 /// in other processes (a manual run beside the daemon's) are serialized per fingerprint by
 /// claim(): a claim is a lease that a crashed writer cannot hold forever (the host also
-/// frees claims of processes on this machine that no longer run).
+/// frees claims of processes on this machine that no longer run), taken only on the
+/// revision the writer read.
 class CSPM_API TicketLedger {
  public:
   virtual ~TicketLedger();
   virtual Status get(std::string_view tracker, std::string_view fingerprint,
                      std::optional<LedgerEntry>& out) = 0;
-  /// Takes the fingerprint for this ledger until `lease_until` (wall ms), unless another
-  /// writer holds a live claim (`claimed` false, nothing written). When claimed, `entry`
-  /// (the intent) is written in the same transaction. Claiming again renews.
-  virtual Status claim(const LedgerEntry& entry, Timestamp now, Timestamp lease_until, bool& claimed) = 0;
-  /// Writes the entry and releases any claim on it.
-  virtual Status put(const LedgerEntry& entry) = 0;
-  /// Forgets an entry (an intent whose create certainly made nothing).
+  /// Takes the fingerprint until `lease_until` (wall ms) and writes `entry` (the intent) in
+  /// the same transaction, if the stored revision is still `entry.revision` (0: no entry)
+  /// and no other writer holds a live claim. The holder may claim again to renew, whatever
+  /// the revision. On success `entry.revision` is the new one; otherwise nothing is written.
+  virtual Status claim(LedgerEntry& entry, Timestamp now, Timestamp lease_until, ClaimResult& result) = 0;
+  /// Writes the entry and releases the claim. Fails, writing nothing, when another writer
+  /// has taken the fingerprint over (this one's lease ran out) or it changed unclaimed.
+  virtual Status put(LedgerEntry& entry) = 0;
+  /// Forgets an entry (an intent whose create certainly made nothing); only its holder may.
   virtual Status remove(std::string_view tracker, std::string_view fingerprint) = 0;
   /// Every entry of a tracker, by fingerprint.
   virtual Status list(std::string_view tracker, std::vector<LedgerEntry>& out) = 0;

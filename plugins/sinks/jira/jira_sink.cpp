@@ -241,6 +241,10 @@ class JiraSinkFactory final : public FactoryBase<StageKind::sink> {
     s.sync.comment_on_update = o.at("comment_on_update").get<bool>();
     s.sync.resolve_after = duration(o, "resolve_after");
     s.sync.resolve_transition = o.at("resolve_transition").get<bool>();
+    // Claims are renewed before each call that changes Jira: one call, with all its
+    // retries, must fit in a lease, or a second cspmd could act on the same ticket.
+    const auto one_call = (s.delivery.retries + 1) * (s.http.timeout + s.delivery.max_backoff);
+    s.sync.lease = std::max<std::chrono::milliseconds>(std::chrono::minutes{10}, 2 * one_call);
     return std::make_unique<JiraSink>(std::move(s));
   }
 };

@@ -55,6 +55,7 @@ const char* action_name(Action action) noexcept {
     case Action::busy: return "busy";
     case Action::capped: return "capped";
     case Action::failed: return "failed";
+    case Action::changed: return "changed";
   }
   return "none";
 }
@@ -87,16 +88,35 @@ Action TicketSync::fail(const Status& status, LedgerEntry* release) {
 Action TicketSync::sync(const Ticket& ticket) {
   const json description = fitted_description(ticket, api_.flavor(), policy_.content.description_limit);
   const std::string hash = content_hash(ticket, api_.flavor(), policy_.content.description_limit);
-  std::optional<LedgerEntry> entry;
-  if (Status s = ledger_.get(tracker_, ticket.fingerprint, entry); !s) return fail(s, nullptr);
-  if (!entry) return create(ticket, description, hash, std::nullopt);
+  // Another cspmd may write the entry between our read and our claim: read again then.
+  for (int round = 0; round < 3; ++round) {
+    std::optional<LedgerEntry> entry;
+    if (Status s = ledger_.get(tracker_, ticket.fingerprint, entry); !s) return fail(s, nullptr);
+    if (!entry) {
+      if (const Action a = create(ticket, description, hash, std::nullopt); a != Action::changed) return a;
+      continue;
+    }
+    ClaimResult claim = ClaimResult::held;
+    const Timestamp now = system_now();
+    if (Status s = ledger_.claim(*entry, now, now + policy_.lease.count(), claim); !s) return fail(s, nullptr);
+    if (claim == ClaimResult::held) return Action::busy;
+    if (claim == ClaimResult::changed) continue;
+    if (entry->state == "creating") return recover(ticket, *entry, description, hash);
+    return existing(ticket, *entry, description, hash);
+  }
+  return Action::busy;
+}
 
+// Renews our claim before a call that changes Jira, so that it cannot run out while the
+// call waits out retries. False when another writer took the fingerprint over meanwhile.
+bool TicketSync::keep(LedgerEntry& entry) {
+  ClaimResult claim = ClaimResult::held;
   const Timestamp now = system_now();
-  bool claimed = false;
-  if (Status s = ledger_.claim(*entry, now, now + policy_.lease.count(), claimed); !s) return fail(s, nullptr);
-  if (!claimed) return Action::busy;
-  if (entry->state == "creating") return recover(ticket, *entry, description, hash);
-  return existing(ticket, *entry, description, hash);
+  if (Status s = ledger_.claim(entry, now, now + policy_.lease.count(), claim); !s || claim != ClaimResult::taken) {
+    ctx_.log(LogLevel::warning, "lost the claim on " + entry.fingerprint + "; another cspmd completes it");
+    return false;
+  }
+  return true;
 }
 
 // Two-phase create: the intent is committed before Jira is called, the key after. A crash in
@@ -125,10 +145,12 @@ Action TicketSync::create(const Ticket& ticket, const json& description, const s
   if (previous) {
     intent.previous_key = previous->state == "creating" ? previous->previous_key : previous->issue_key;
     intent.reopened = previous->reopened;
+    intent.revision = previous->revision;  // we hold it: this claim renews
   }
-  bool claimed = false;
-  if (Status s = ledger_.claim(intent, now, now + policy_.lease.count(), claimed); !s) return fail(s, nullptr);
-  if (!claimed) return Action::busy;
+  ClaimResult claim = ClaimResult::held;
+  if (Status s = ledger_.claim(intent, now, now + policy_.lease.count(), claim); !s) return fail(s, nullptr);
+  if (claim == ClaimResult::changed) return Action::changed;  // created by another cspmd meanwhile
+  if (claim == ClaimResult::held) return Action::busy;
 
   JiraIssue issue;
   bool unknown = false;
@@ -232,6 +254,7 @@ Action TicketSync::existing(const Ticket& ticket, LedgerEntry& entry, const json
     (void)ledger_.put(entry);
     return Action::none;
   }
+  if (!keep(entry)) return Action::busy;
   if (Status s = api_.edit(entry.issue_key, {{"summary", ticket.summary}, {"description", description}}); !s)
     return fail(s, &entry);
   if (policy_.comment_on_update && !entry.content_hash.empty())
@@ -254,6 +277,7 @@ Action TicketSync::reopen(const Ticket& ticket, LedgerEntry& entry, const json& 
     LedgerEntry before = entry;
     return create(ticket, description, hash, before);
   }
+  if (!keep(entry)) return Action::busy;
   if (Status s = api_.transition(entry.issue_key, pick->id); !s) return fail(s, &entry);
   entry.state = "open";
   entry.closed_at = 0;
@@ -284,8 +308,9 @@ std::uint64_t TicketSync::resolve_absent(const std::set<std::string>& planned, s
   for (LedgerEntry& entry : entries) {
     if (planned.count(entry.fingerprint) || !due_for_resolve(entry, ctx_.pipeline_id(), ctx_.now(), policy_)) continue;
     const Timestamp now = system_now();
-    bool claimed = false;
-    if (Status s = ledger_.claim(entry, now, now + policy_.lease.count(), claimed); !s || !claimed) continue;
+    ClaimResult claim = ClaimResult::held;
+    if (Status s = ledger_.claim(entry, now, now + policy_.lease.count(), claim); !s || claim != ClaimResult::taken)
+      continue;
     JiraIssue issue;
     bool missing = false;
     Status s = api_.get(entry.issue_key, issue, missing);
@@ -296,6 +321,7 @@ std::uint64_t TicketSync::resolve_absent(const std::set<std::string>& planned, s
       (void)ledger_.put(entry);
       continue;
     }
+    if (s && !keep(entry)) continue;
     if (s)
       s = api_.comment(entry.issue_key, "cspm-notify: no finding of this ticket has failed since " +
                                             format_timestamp(entry.last_planned) + "; they are resolved.");

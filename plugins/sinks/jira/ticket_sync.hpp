@@ -29,7 +29,8 @@ struct SyncPolicy {
 };
 
 /// The actions, as plan records and run counters name them.
-enum class Action { create, update, reopen, resolve, none, deferred, busy, capped, failed };
+/// `changed` is internal: the ledger entry changed under us, and sync() reads it again.
+enum class Action { create, update, reopen, resolve, none, deferred, busy, capped, failed, changed };
 const char* action_name(Action action) noexcept;
 
 /// True for an open ticket of `pipeline` whose group has not been planned for the policy's
@@ -71,6 +72,7 @@ class TicketSync {
   /// not be asked (the ticket waits for the next run rather than get the wrong assignee).
   Status assignee_for(const Ticket& ticket, std::string& assignee, std::vector<std::string>& labels);
   Action fail(const Status& status, LedgerEntry* release);
+  bool keep(LedgerEntry& entry);
 
   JiraApi& api_;
   TicketLedger& ledger_;
