@@ -39,7 +39,7 @@ class JiraStandin {
 
   struct Issue {
     std::string id, key, project, summary, assignee, priority, resolution, resolution_date;
-    json description, labels = json::array();
+    json description, labels = json::array(), custom = json::object();
     std::string status = "To Do", category = "new";
     std::vector<json> comments;
     std::vector<std::string> links, components;
@@ -55,6 +55,8 @@ class JiraStandin {
 
   // --- what tests set up ---------------------------------------------------------------
   std::set<std::string> projects{"SEC"};
+  /// Custom fields on the create and edit screens; others are refused as Jira does.
+  std::set<std::string> custom_fields;
   /// e-mail → (accountId, DC name)
   std::map<std::string, std::pair<std::string, std::string>> users;
   /// Cloud search lag: a new issue stays invisible to this many search requests.
@@ -71,6 +73,7 @@ class JiraStandin {
 
   // --- what tests inspect ----------------------------------------------------------------
   std::map<std::string, Issue> issues;  // by key
+  std::map<std::string, std::string> moved;  // old key → new key
   int requests = 0;
   std::vector<std::string> log;  // "METHOD target"
 
@@ -81,6 +84,16 @@ class JiraStandin {
       for (const auto& l : i.labels)
         if (l == label) out.push_back(&i);
     return out;
+  }
+  /// Moves an issue to another project: a new key, and the old one still leads to it.
+  std::string move(const std::string& key, const std::string& project) {
+    Issue i = issues.at(key);
+    issues.erase(key);
+    i.key = project + "-" + std::to_string(++next_);
+    i.project = project;
+    moved[key] = i.key;
+    issues[i.key] = i;
+    return i.key;
   }
   /// Moves an issue to a status of `category` (as a person working the ticket would).
   void set_status(const std::string& key, const std::string& category, const std::string& resolution = "",
@@ -109,6 +122,16 @@ class JiraStandin {
 
   std::string api() const { return flavor_ == Flavor::cloud ? "/rest/api/3" : "/rest/api/2"; }
 
+  // Custom fields in a create or edit: stored, or Jira's error for one not on the screen.
+  bool take_custom(const json& fields, json& into, json& errors) const {
+    for (const auto& [k, v] : fields.items()) {
+      if (k.rfind("customfield_", 0) != 0) continue;
+      if (!custom_fields.count(k)) errors[k] = "Field '" + k + "' cannot be set. It is not on the appropriate screen, or unknown.";
+      else into[k] = v;
+    }
+    return errors.empty();
+  }
+
   bool authorized(const ServerRequest& r) const {
     const std::string auth{r[http::field::authorization]};
     if (flavor_ == Flavor::datacenter) return auth == "Bearer " + token_;
@@ -119,12 +142,14 @@ class JiraStandin {
   }
 
   json issue_json(const Issue& i) const {
-    return {{"id", i.id}, {"key", i.key}, {"self", url() + api() + "/issue/" + i.id},
+    json out = {{"id", i.id}, {"key", i.key}, {"self", url() + api() + "/issue/" + i.id},
             {"fields", {{"summary", i.summary},
                         {"status", {{"name", i.status}, {"statusCategory", {{"key", i.category}, {"name", i.status}}}}},
                         {"resolution", i.resolution.empty() ? json(nullptr) : json{{"name", i.resolution}}},
                         {"resolutiondate", i.resolution_date.empty() ? json(nullptr) : json(i.resolution_date)},
                         {"labels", i.labels}, {"created", "2026-11-01T09:00:00.000+0000"}}}};
+    for (const auto& [k, v] : i.custom.items()) out["fields"][k] = v;
+    return out;
   }
 
   ServerResponse create(const json& body) {
@@ -158,8 +183,11 @@ class JiraStandin {
       if (!cloud && !f["assignee"].contains("name")) errors["assignee"] = "Specify a user name";
       assignee = f["assignee"].value(cloud ? "accountId" : "name", "");
     }
+    json custom = json::object();
+    take_custom(f, custom, errors);
     if (!errors.empty()) return error(400, errors);
     Issue i;
+    i.custom = custom;
     i.id = std::to_string(10000 + next_);
     i.key = project + "-" + std::to_string(++next_);
     i.project = project;
@@ -181,15 +209,28 @@ class JiraStandin {
 
   ServerResponse search(const json& body) {
     const std::string jql = body.value("jql", "");
-    static const std::regex pattern(R"re(^labels = "([^"]*)" ORDER BY created ASC$)re");
+    // labels = "x", or a text field's phrase search: cf[10050] ~ "\"x\"" (Jira matches words
+    // of the phrase; the stand-in a substring, which finds at least what Jira would).
+    static const std::regex by_label(R"re(^labels = "([^"]*)" ORDER BY created ASC$)re");
+    static const std::regex by_field(R"re(^cf\[([0-9]+)\] ~ "\\"([^"\\]*)\\"" ORDER BY created ASC$)re");
     std::smatch m;
-    if (!std::regex_match(jql, m, pattern))
-      return error(400, json::object(), json::array({"Error in the JQL Query: unsupported by the stand-in: " + jql}));
     json found = json::array();
     std::vector<Issue*> hits;
-    for (auto& [k, i] : issues)
-      for (const auto& l : i.labels)
-        if (l == m[1].str()) hits.push_back(&i);
+    if (std::regex_match(jql, m, by_label)) {
+      for (auto& [k, i] : issues)
+        for (const auto& l : i.labels)
+          if (l == m[1].str()) hits.push_back(&i);
+    } else if (std::regex_match(jql, m, by_field)) {
+      const std::string field = "customfield_" + m[1].str();
+      if (!custom_fields.count(field))
+        return error(400, json::object(), json::array({"Field 'cf[" + m[1].str() + "]' does not exist or you do not have permission to view it."}));
+      for (auto& [k, i] : issues)
+        if (i.custom.contains(field) && i.custom[field].is_string() &&
+            i.custom[field].get<std::string>().find(m[2].str()) != std::string::npos)
+          hits.push_back(&i);
+    } else {
+      return error(400, json::object(), json::array({"Error in the JQL Query: unsupported by the stand-in: " + jql}));
+    }
     std::sort(hits.begin(), hits.end(), [](const Issue* a, const Issue* b) { return std::stoi(a->id) < std::stoi(b->id); });
     for (Issue* i : hits) {
       if (i->searchable_after > 0) {
@@ -262,13 +303,19 @@ class JiraStandin {
     static const std::regex issue_path(R"(^/issue/([A-Z][A-Z0-9]*-[0-9]+)(/comment|/transitions)?$)");
     std::smatch m;
     if (!std::regex_match(rest, m, issue_path)) return error(404, json::object(), json::array({"Not found: " + path}));
-    auto it = issues.find(m[1].str());
+    std::string key = m[1].str();
+    while (moved.count(key)) key = moved.at(key);  // Jira still answers to a moved issue's old key
+    auto it = issues.find(key);
     if (it == issues.end()) return error(404, json::object(), json::array({"Issue does not exist or you do not have permission to see it."}));
     Issue& i = it->second;
     const std::string sub = m[2].str();
     if (sub.empty() && method == "GET") return json_response(200, issue_json(i).dump());
     if (sub.empty() && method == "PUT") {
       const json& f = body.value("fields", json::object());
+      json errors = json::object();
+      json custom = i.custom;
+      if (!take_custom(f, custom, errors)) return error(400, errors);
+      i.custom = custom;
       if (f.contains("summary")) i.summary = f["summary"];
       if (f.contains("description")) {
         if (flavor_ == Flavor::cloud && !(f["description"].is_object()))

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include <cspm/fingerprint.hpp>
+#include <cspm/group.hpp>
 #include <cspm/jira_wiki.hpp>
 #include <cspm/ticket_document.hpp>
 
@@ -385,21 +386,173 @@ BOOST_AUTO_TEST_CASE(dry_runs_print_the_ledgers_action_without_calling_jira) {
   Fixture f;
   Tickets t;
   t.add("S3.1", 1);
+  t.add("EC2.19", 1);
   BOOST_REQUIRE(f.run(t.batch()).ok());
   Tickets more;
   more.add("S3.1", 2);   // changed: update
-  more.add("IAM.6", 1);  // new: create
+  more.add("IAM.6", 1);  // new: create; EC2.19 stays away for four days: resolve
   const int before = f.jira.requests;
-  BOOST_REQUIRE(f.run(more.batch(), json::object(), true).ok());
+  const Timestamp later = kNow + 4LL * 24 * 3600 * 1000;
+  BOOST_REQUIRE(f.run(more.batch(), json::object(), true, later).ok());
   BOOST_TEST(f.jira.requests == before);
-  std::map<std::string, std::string> actions;
+  std::map<std::string, json> records;
   std::istringstream lines(f.ctx->out.str());
   for (std::string line; std::getline(lines, line);) {
     const json r = json::parse(line);
-    actions[r["fingerprint"]] = r["action"];
+    records[r["fingerprint"]] = r;
   }
-  BOOST_TEST(actions[more.tickets[0]->fingerprint] == "update");
-  BOOST_TEST(actions[more.tickets[1]->fingerprint] == "create");
+  BOOST_REQUIRE_EQUAL(records.size(), 3u);
+  BOOST_TEST(records[more.tickets[0]->fingerprint]["action"] == "update");
+  BOOST_TEST(records[more.tickets[0]->fingerprint]["issue_key"] == f.entry(t.tickets[0])->issue_key);
+  BOOST_TEST(records[more.tickets[1]->fingerprint]["action"] == "create");
+  BOOST_TEST(!records[more.tickets[1]->fingerprint].contains("issue_key"));
+  BOOST_TEST(records[t.tickets[1]->fingerprint]["action"] == "resolve");
+  BOOST_TEST(records[t.tickets[1]->fingerprint]["issue_key"] == f.entry(t.tickets[1])->issue_key);
+
+  // The real run does what the dry run said.
+  BOOST_REQUIRE(f.run(more.batch(), json::object(), false, later).ok());
+  BOOST_TEST(f.count("jira_update") == 1u);
+  BOOST_TEST(f.count("jira_create") == 1u);
+  BOOST_TEST(f.count("jira_resolve") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(refused_credentials_stop_the_run_at_the_first_call_and_say_so_once) {
+  Fixture f;
+  Tickets t;
+  for (const char* c : {"A.1", "A.2", "A.3"}) t.add(c, 1);
+  ::setenv("CSPM_TEST_JIRA_WRONG", "expired", 1);
+  const Status s = f.run(t.batch(), {{"flavor", "cloud"}, {"token", {{"env", "CSPM_TEST_JIRA_WRONG"}}}});
+  BOOST_REQUIRE(!s.ok());
+  BOOST_TEST(s.message().find("refused the credentials (401)") != std::string::npos, s.message());
+  BOOST_TEST(s.message().find("stopped after 1 of 3") != std::string::npos, s.message());
+  BOOST_TEST(f.jira.requests == 1);  // not one request per ticket
+  BOOST_TEST(f.count("jira_not_attempted") == 2u);
+  BOOST_TEST(f.logs().find("expired") == std::string::npos);  // nor the token
+  std::vector<LedgerEntry> all;
+  BOOST_REQUIRE(f.store.ledger().list("jira " + f.jira.url(), all).ok());
+  BOOST_TEST(all.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_jira_that_stays_down_stops_the_run_instead_of_waiting_for_every_ticket) {
+  Fixture f;
+  Tickets t;
+  for (const char* c : {"A.1", "A.2", "A.3"}) t.add(c, 1);
+  for (int i = 0; i < 2; ++i) f.jira.faults.push_back(test::json_response(503, R"({"errorMessages":["Service unavailable"]})"));
+  const Status s = f.run(t.batch(), {{"flavor", "cloud"}, {"retries", 1}});
+  BOOST_REQUIRE(!s.ok());
+  BOOST_TEST(s.message().find("Jira is unavailable") != std::string::npos, s.message());
+  BOOST_TEST(f.jira.requests == 2);  // one call and its retry
+  BOOST_TEST(f.jira.issues.empty());
+  // Back up: the next run files all three.
+  BOOST_REQUIRE(f.run(t.batch(), {{"flavor", "cloud"}}).ok());
+  BOOST_TEST(f.jira.issues.size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(templated_custom_fields_are_filled_from_the_group_and_kept_current) {
+  Fixture f;
+  f.jira.custom_fields = {"customfield_10010", "customfield_10020", "customfield_10030"};
+  const json fields = {{"customfield_10010", "{account_id} in {region}"},
+                       {"customfield_10020", {{"value", "{severity}"}}},
+                       {"customfield_10030", "{finding_count}"}};
+  Tickets t;
+  t.add("S3.1", 1);
+  const Status s = f.run(t.batch(), {{"fields", fields}});
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.message() + "\n" + f.logs());
+  const auto& custom = f.jira.issues.begin()->second.custom;
+  const GroupFacts facts = facts_of(*t.tickets[0]->group);
+  BOOST_TEST(custom["customfield_10010"] == facts.account_id + " in " + facts.regions.front());
+  BOOST_TEST(custom["customfield_10020"]["value"] == facts.severity);
+  BOOST_TEST(custom["customfield_10030"] == 1);  // a number, for a number field
+
+  // Seen again unchanged: nothing sent. Grown: the count follows.
+  BOOST_REQUIRE(f.run(t.batch(), {{"fields", fields}}).ok());
+  BOOST_TEST(f.count("jira_none") == 1u);
+  Tickets grown;
+  grown.add("S3.1", 3);
+  BOOST_REQUIRE(f.run(grown.batch(), {{"fields", fields}}).ok());
+  BOOST_TEST(f.count("jira_update") == 1u);
+  BOOST_TEST(f.jira.issues.begin()->second.custom["customfield_10030"] == 3);
+}
+
+BOOST_AUTO_TEST_CASE(a_field_not_on_the_screen_is_reported_once_with_jiras_message) {
+  Fixture f;
+  Tickets t;
+  for (const char* c : {"A.1", "A.2", "A.3"}) t.add(c, 1);
+  const Status s = f.run(t.batch(), {{"fields", {{"customfield_10099", "{severity}"}}}});
+  BOOST_REQUIRE(!s.ok());
+  int mentions = 0;
+  for (const auto& l : f.ctx->logs) mentions += l.find("It is not on the appropriate screen") != std::string::npos;
+  BOOST_TEST(mentions == 1, f.logs());
+  BOOST_TEST(f.jira.issues.empty());
+}
+
+BOOST_AUTO_TEST_CASE(bad_field_templates_are_configuration_errors) {
+  const auto created = test::create(
+      "jira", {{"url", "https://jira.example.com"}, {"token", {{"env", "X"}}}, {"project", "SEC"},
+               {"fields", {{"customfield_1", "{acount_id}"}, {"summary", "x"}, {"customfield_2", {{"value", "{severity"}}}}},
+               {"marker_field", "labels"}});
+  BOOST_REQUIRE(std::holds_alternative<Diagnostics>(created));
+  std::set<std::string> paths;
+  for (const auto& d : std::get<Diagnostics>(created)) paths.insert(d.path);
+  BOOST_TEST(paths.count("fields.customfield_1"));  // unknown placeholder
+  BOOST_TEST(paths.count("fields.summary"));        // the sink's own field
+  BOOST_TEST(paths.count("fields.customfield_2.value"));  // unbalanced brace
+  BOOST_TEST(paths.count("marker_field"));
+}
+
+BOOST_AUTO_TEST_CASE(a_marker_field_replaces_the_label_and_finds_lost_creates) {
+  Fixture f;
+  f.jira.custom_fields = {"customfield_10050"};
+  f.jira.lose_create_answers = 1;
+  Tickets t;
+  t.add("S3.1", 1);
+  const json options = {{"marker_field", "customfield_10050"}};
+  BOOST_TEST(!f.run(t.batch(), options).ok());  // the answer was lost
+  BOOST_REQUIRE_EQUAL(f.jira.issues.size(), 1u);
+  const auto& issue = f.jira.issues.begin()->second;
+  BOOST_TEST(issue.custom["customfield_10050"] == "cspm-fp-" + t.tickets[0]->fingerprint);
+  for (const auto& l : issue.labels) BOOST_TEST(l.get<std::string>().rfind("cspm-fp-", 0) != 0u);
+  const Status s = f.run(t.batch(), options);
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.message() + "\n" + f.logs());
+  BOOST_TEST(f.jira.issues.size() == 1u);  // found by the field, not filed again
+  BOOST_TEST(f.entry(t.tickets[0])->issue_key == issue.key);
+}
+
+BOOST_AUTO_TEST_CASE(a_moved_issue_is_followed_to_its_new_key) {
+  Fixture f;
+  f.jira.projects.insert("OPS");
+  Tickets t;
+  t.add("S3.1", 1);
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  const std::string moved = f.jira.move(f.entry(t.tickets[0])->issue_key, "OPS");
+  Tickets grown;
+  grown.add("S3.1", 2);
+  BOOST_REQUIRE(f.run(grown.batch()).ok());
+  BOOST_TEST(f.count("jira_update") == 1u);
+  BOOST_TEST(f.jira.issues.size() == 1u);
+  BOOST_TEST(f.entry(t.tickets[0])->issue_key == moved);
+}
+
+BOOST_AUTO_TEST_CASE(a_deleted_issue_gives_way_to_another_that_carries_its_marker) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  // A person cloned the issue (labels and all) and deleted the original.
+  const std::string original = f.entry(t.tickets[0])->issue_key;
+  JiraStandin::Issue clone = f.jira.issues.at(original);
+  clone.key = "SEC-900";
+  clone.id = "10900";
+  f.jira.issues.erase(original);
+  f.jira.issues[clone.key] = clone;
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  BOOST_TEST(f.count("jira_create") == 0u);
+  BOOST_TEST(f.entry(t.tickets[0])->issue_key == "SEC-900");
+  // Deleted with no clone: a new ticket.
+  f.jira.issues.clear();
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  BOOST_TEST(f.count("jira_create") == 1u);
+  BOOST_TEST(f.jira.issues.size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(huge_hostile_groups_still_fit_jiras_limits) {

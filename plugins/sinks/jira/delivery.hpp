@@ -42,6 +42,8 @@ class Delivery {
   Status send(const HttpRequest& request, HttpResponse& response, bool idempotent);
 
   const DeliveryStats& stats() const noexcept { return stats_; }
+  /// Jira asked for a pause longer than max_backoff: no more requests this run.
+  bool blocked() const noexcept { return Clock::now() < blocked_until_; }
   const std::string& origin() const noexcept { return client_.origin(); }
 
  private:

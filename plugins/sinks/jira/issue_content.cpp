@@ -11,6 +11,8 @@
 #include <cspm/markup.hpp>
 #include <cspm/ticket_document.hpp>
 
+#include "field_templates.hpp"
+
 namespace cspm::plugins::jira {
 namespace {
 
@@ -77,17 +79,23 @@ std::vector<std::string> jira_labels(const Ticket& ticket, const std::vector<std
   return out;
 }
 
+std::string marker_of(const Ticket& ticket) { return "cspm-fp-" + ticket.fingerprint; }
+
 json create_fields(const Ticket& ticket, const ContentOptions& options, Flavor flavor, const json& description,
-                   const std::string& assignee, const std::vector<std::string>& extra_labels) {
+                   const std::string& assignee, const std::vector<std::string>& extra_labels, const json& custom) {
   std::vector<std::string> labels = options.labels;
   labels.insert(labels.end(), extra_labels.begin(), extra_labels.end());
+  std::vector<std::string> all = jira_labels(ticket, labels);
+  if (!options.marker_field.empty()) std::erase(all, marker_of(ticket));  // the field carries it
   // The owners file may route an account to its own project and component.
   const std::string_view project = attribute(*ticket.group, "project");
-  json fields = {{"project", {{"key", project.empty() ? options.project : std::string{project}}}},
-                 {"issuetype", {{"name", options.issue_type}}},
-                 {"summary", ticket.summary},
-                 {"description", description},
-                 {"labels", jira_labels(ticket, labels)}};
+  json fields = custom.is_object() ? custom : json::object();
+  fields.update(json{{"project", {{"key", project.empty() ? options.project : std::string{project}}}},
+                     {"issuetype", {{"name", options.issue_type}}},
+                     {"summary", ticket.summary},
+                     {"description", description},
+                     {"labels", all}});
+  if (!options.marker_field.empty()) fields[options.marker_field] = marker_of(ticket);
   const GroupFacts facts = facts_of(*ticket.group);
   if (auto p = options.priorities.find(facts.severity); p != options.priorities.end() && !p->second.empty())
     fields["priority"] = {{"name", p->second}};
@@ -102,13 +110,15 @@ json create_fields(const Ticket& ticket, const ContentOptions& options, Flavor f
   return fields;
 }
 
-std::string content_hash(const Ticket& ticket, Flavor flavor, std::size_t limit) {
+std::string content_hash(const Ticket& ticket, Flavor flavor, std::size_t limit, const json& custom) {
   Ticket stable = ticket;
   auto doc = std::make_shared<TicketDocument>(ticket.document ? *ticket.document : make_ticket_document(*ticket.group));
   std::erase_if(doc->overview, [](const auto& row) { return row.first == "First observed" || row.first == "Last observed"; });
   stable.document = doc;
   const json description = fitted_description(stable, flavor, limit);
-  const std::string text = ticket.summary + '\n' + (description.is_string() ? description.get<std::string>() : description.dump());
+  std::string text = ticket.summary + '\n' + (description.is_string() ? description.get<std::string>() : description.dump());
+  // Only when there are any: hashes of tickets without custom fields stay as they were.
+  if (custom.is_object() && !custom.empty()) text += '\n' + custom.dump();
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
   static const char* hex = "0123456789abcdef";
@@ -118,6 +128,14 @@ std::string content_hash(const Ticket& ticket, Flavor flavor, std::size_t limit)
     out += hex[b & 15];
   }
   return out;
+}
+
+IssueContent issue_content(const Ticket& ticket, const ContentOptions& options, Flavor flavor, std::string_view pipeline) {
+  IssueContent c;
+  c.description = fitted_description(ticket, flavor, options.description_limit);
+  c.fields = expand_fields(options.fields, ticket, pipeline);
+  c.hash = content_hash(ticket, flavor, options.description_limit, expand_fields(options.fields, ticket, pipeline, true));
+  return c;
 }
 
 }  // namespace cspm::plugins::jira

@@ -19,7 +19,23 @@ struct ContentOptions {
   std::vector<std::string> components;
   std::vector<std::string> labels;                ///< added to the ticket's own
   std::size_t description_limit = 32767;          ///< Jira's, in characters
+  nlohmann::json fields = nlohmann::json::object();  ///< field id → template (field_templates.hpp)
+  /// Empty: the marker is the label cspm-fp-<fingerprint>; else the custom field that holds
+  /// it instead (e.g. "customfield_10050", a single-line text field on the create screen).
+  std::string marker_field;
 };
+
+/// Everything a ticket says, in one flavour: what is sent and the hash that tells change.
+struct IssueContent {
+  nlohmann::json description;
+  nlohmann::json fields = nlohmann::json::object();  ///< expanded custom field templates
+  std::string hash;
+};
+/// Lays the ticket out for `flavor` (fitted description, expanded templates, hash).
+IssueContent issue_content(const Ticket& ticket, const ContentOptions& options, Flavor flavor, std::string_view pipeline);
+
+/// What marks an issue as this ticket's, in its label or marker field.
+std::string marker_of(const Ticket& ticket);
 
 /// The description in the flavour's format (ADF for Cloud, wiki markup for Data Center),
 /// made to fit `limit`: resources are listed by halves until it fits ("+ N more resources"),
@@ -30,13 +46,14 @@ nlohmann::json fitted_description(const Ticket& ticket, Flavor flavor, std::size
 std::vector<std::string> jira_labels(const Ticket& ticket, const std::vector<std::string>& extra);
 
 /// Fields for POST /issue. `assignee` is an accountId (Cloud) or user name (Data Center),
-/// empty for the project's default.
+/// empty for the project's default; `custom` the expanded field templates.
 nlohmann::json create_fields(const Ticket& ticket, const ContentOptions& options, Flavor flavor,
                              const nlohmann::json& description, const std::string& assignee,
-                             const std::vector<std::string>& extra_labels);
+                             const std::vector<std::string>& extra_labels, const nlohmann::json& custom);
 
-/// Hex SHA-256 of what a ticket says about its group (summary and description without the
-/// first/last observed times, which move every day): unchanged → no update, no comment.
-std::string content_hash(const Ticket& ticket, Flavor flavor, std::size_t limit);
+/// Hex SHA-256 of what a ticket says about its group (summary, description without the
+/// first/last observed times, which move every day, and the custom fields): unchanged → no
+/// update, no comment.
+std::string content_hash(const Ticket& ticket, Flavor flavor, std::size_t limit, const nlohmann::json& custom);
 
 }  // namespace cspm::plugins::jira

@@ -51,6 +51,21 @@ JiraIssue issue_of(const json& j) {
   return issue;
 }
 
+// The target with issue keys and the query left out, so that one error reads the same for
+// every ticket and is reported once ("/rest/api/3/issue/{key}/comment").
+std::string route_of(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  std::string out{target};
+  for (const std::string_view marker : {"/issue/"}) {
+    const std::size_t at = out.find(marker);
+    if (at == std::string::npos) continue;
+    const std::size_t from = at + marker.size();
+    const std::size_t to = out.find('/', from);
+    out.replace(from, (to == std::string::npos ? out.size() : to) - from, "{key}");
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string jira_error_text(const HttpResponse& response) {
@@ -70,6 +85,9 @@ std::string jira_error_text(const HttpResponse& response) {
 
 Status JiraApi::call(const std::string& method, const std::string& target, const json* body,
                      bool idempotent, json* answer, CallError* error, int* status) {
+  if (error) *error = CallError{};
+  if (status) *status = 0;
+  if (halted()) return Status::failure(halt_reason());
   HttpRequest req{method, target, {{"Authorization", authorization_}, {"Accept", "application/json"}}, {}};
   if (body) {
     req.headers.emplace_back("Content-Type", "application/json");
@@ -79,12 +97,23 @@ Status JiraApi::call(const std::string& method, const std::string& target, const
   const Status s = delivery_.send(req, res, idempotent);
   if (status) *status = res.status;
   if (error) *error = CallError{res.status >= 400 && res.status < 500 && res.status != 429, res.status};
+  if (res.status == 401) {
+    // Every later call would be refused the same way: stop, and say it once.
+    halt_ = "Jira refused the credentials (401) on " + method + " " + route_of(target) + ": " + jira_error_text(res) +
+            "; check the token and user";
+    return Status::failure(*halt_);
+  }
   if (!s) {
+    // Retries ran out on a request that may be repeated: Jira is down, behind a failing
+    // gateway or throttling hard, and the tickets after this one would only wait out the
+    // same retries. (A 500 is one request's problem: the others go on.)
+    const bool down = res.status == 0 || res.status == 429 || res.status == 502 || res.status == 503 || res.status == 504;
+    if (down && (idempotent || res.status == 429)) halt_ = "Jira is unavailable: " + s.message();
     if (res.status >= 400) return Status::failure(s.message() + ": " + jira_error_text(res));
     return s;
   }
   if (res.status >= 400)
-    return Status::failure("Jira rejected " + method + " " + target + " (" + std::to_string(res.status) +
+    return Status::failure("Jira rejected " + method + " " + route_of(target) + " (" + std::to_string(res.status) +
                            "): " + jira_error_text(res));
   if (answer) {
     *answer = res.body.empty() ? json::object() : json::parse(res.body, nullptr, false);
@@ -191,11 +220,15 @@ Status JiraApi::link(const std::string& key, const std::string& related_key) {
   return call("POST", api() + "/issueLink", &body, false, nullptr);
 }
 
-Status JiraApi::search_label(const std::string& label, std::vector<JiraIssue>& out) {
+Status JiraApi::search_marker(const std::string& marker, const std::string& field, std::vector<JiraIssue>& out) {
   out.clear();
   // Every project: the owners file may route a ticket anywhere, and people move issues.
-  const std::string jql = "labels = " + jql_string(label) + " ORDER BY created ASC";
-  const json fields = json::array({"status", "resolution", "resolutiondate", "created"});
+  // Text fields only support "contains" (~), on words: the exact value is checked below.
+  const std::string jql = field.empty() ? "labels = " + jql_string(marker) + " ORDER BY created ASC"
+                                        : "cf[" + field.substr(field.find('_') + 1) + "] ~ " +
+                                              jql_string(jql_string(marker)) + " ORDER BY created ASC";
+  json fields = json::array({"status", "resolution", "resolutiondate", "created"});
+  if (!field.empty()) fields.push_back(field);
   json answer;
   Status s = Status::success();
   if (flavor_ == Flavor::cloud) {
@@ -208,8 +241,14 @@ Status JiraApi::search_label(const std::string& label, std::vector<JiraIssue>& o
   }
   if (!s) return s;
   if (answer.contains("issues") && answer["issues"].is_array())
-    for (const auto& i : answer["issues"])
-      if (i.is_object()) out.push_back(issue_of(i));
+    for (const auto& i : answer["issues"]) {
+      if (!i.is_object()) continue;
+      if (!field.empty()) {
+        const json& f = i.contains("fields") && i["fields"].is_object() ? i["fields"] : json::object();
+        if (!f.contains(field) || f[field] != marker) continue;
+      }
+      out.push_back(issue_of(i));
+    }
   return Status::success();
 }
 

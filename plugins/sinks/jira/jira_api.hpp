@@ -55,13 +55,19 @@ class JiraApi {
   Status transition(const std::string& key, const std::string& transition_id);
   /// "Relates" link between two issues.
   Status link(const std::string& key, const std::string& related_key);
-  /// Issues carrying `label`, in any project, oldest first.
-  Status search_label(const std::string& label, std::vector<JiraIssue>& out);
+  /// Issues carrying `marker`, in any project, oldest first: as a label, or as the value of
+  /// `field` (a text custom field, "customfield_NNNNN") when that is given.
+  Status search_marker(const std::string& marker, const std::string& field, std::vector<JiraIssue>& out);
   /// The Cloud accountId (or Data Center user name) of the user with this e-mail address.
   Status find_user(const std::string& email, std::optional<std::string>& user);
 
   /// A description or comment body in this flavour's format.
   nlohmann::json body_text(const std::string& text) const;
+
+  /// Set once a call showed that no later call can succeed this run (credentials refused,
+  /// Jira unreachable or throttling past the retries); every later call fails at once.
+  bool halted() const noexcept { return halt_.has_value() || delivery_.blocked(); }
+  std::string halt_reason() const { return halt_.value_or("Jira asked for a pause longer than max_backoff"); }
 
  private:
   std::string api() const { return flavor_ == Flavor::cloud ? "/rest/api/3" : "/rest/api/2"; }
@@ -71,6 +77,7 @@ class JiraApi {
   Delivery& delivery_;
   Flavor flavor_;
   std::string authorization_;
+  std::optional<std::string> halt_;
 };
 
 /// "Jira rejected POST /rest/api/3/issue (400): project: valid project is required" from an

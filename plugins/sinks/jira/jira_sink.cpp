@@ -3,6 +3,7 @@
 #include <limits>
 #include <set>
 #include <memory>
+#include <regex>
 
 #include <boost/beast/core/detail/base64.hpp>
 
@@ -12,6 +13,7 @@
 #include <cspm/registrar.hpp>
 #include <cspm/secret.hpp>
 
+#include "field_templates.hpp"
 #include "ticket_sync.hpp"
 
 namespace cspm::plugins::jira {
@@ -83,7 +85,9 @@ class JiraSink final : public Sink {
     TicketSync sync(api, *ledger, ctx, s_.sync, tracker_);
     std::map<Action, std::uint64_t> actions;
     std::set<std::string> planned;
+    std::size_t done = 0;
     for (const auto& t : tickets) {
+      if (api.halted()) break;  // the rest stay as they are for the next run
       // One odd answer (a body of the wrong shape) fails its ticket, not the ones after it.
       Action a = Action::failed;
       try {
@@ -93,11 +97,12 @@ class JiraSink final : public Sink {
       }
       ++actions[a];
       planned.insert(t->fingerprint);
+      ++done;
     }
     // Resolving needs evidence that the pipeline still sees data: a run that planned nothing
     // may be one whose input stopped (ingest down), not one whose findings were all fixed.
     std::uint64_t resolve_failed = 0;
-    if (!tickets.empty()) {
+    if (!api.halted()) {
       try {
         actions[Action::resolve] += sync.resolve_absent(planned, resolve_failed);
       } catch (const std::exception& e) {
@@ -111,6 +116,13 @@ class JiraSink final : public Sink {
     if (delivery.stats().throttled) ctx.count("jira_throttled", delivery.stats().throttled);
     if (delivery.stats().retries) ctx.count("jira_retries", delivery.stats().retries);
     for (const auto& r : sync.rejections()) ctx.log(LogLevel::error, r);
+    for (const auto& [message, n] : sync.failures())
+      if (n > 1) ctx.log(LogLevel::error, "the same error failed " + std::to_string(n) + " tickets: " + message);
+    if (api.halted()) {
+      ctx.count("jira_not_attempted", tickets.size() - done);
+      return Status::failure(api.halt_reason() + "; stopped after " + std::to_string(done) + " of " +
+                             std::to_string(tickets.size()) + " tickets, the next run goes on");
+    }
     if (const auto capped = actions[Action::capped])
       ctx.log(LogLevel::warning, "flood guard: " + std::to_string(capped) + " tickets not created this run (max_new_tickets = " +
                                      std::to_string(s_.sync.max_new_tickets) + "); they are created by later runs");
@@ -133,14 +145,29 @@ class JiraSink final : public Sink {
     if (std::optional<std::string> seen; s_.flavor == "auto" && ledger &&
                                          ledger->cache_get(tracker_, "flavor", system_now(), seen) && seen)
       flavor = *seen == "cloud" ? Flavor::cloud : Flavor::datacenter;
+    std::set<std::string> planned;
     for (const auto& t : tickets) {
       std::optional<LedgerEntry> entry;
       if (ledger)
         if (Status s = ledger->get(tracker_, t->fingerprint, entry); !s) return s;
-      const std::string hash = content_hash(*t, flavor, s_.sync.content.description_limit);
+      const std::string hash = issue_content(*t, s_.sync.content, flavor, ctx.pipeline_id()).hash;
       const Action action = planned_action(entry, hash, s_.sync, system_now());
       ctx.count(std::string{"plan_"} + action_name(action), 1);
-      out << plan_record(*t, ctx.pipeline_id(), action_name(action)).dump(-1, ' ', false, json::error_handler_t::replace)
+      json record = plan_record(*t, ctx.pipeline_id(), action_name(action));
+      if (entry && !entry->issue_key.empty()) record["issue_key"] = entry->issue_key;
+      out << record.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+      planned.insert(t->fingerprint);
+    }
+    // The open tickets a real run would resolve (it does so only when it has tickets).
+    std::vector<LedgerEntry> entries;
+    if (ledger && !tickets.empty())
+      if (Status s = ledger->list(tracker_, entries); !s) return s;
+    for (const auto& e : entries) {
+      if (planned.count(e.fingerprint) || !due_for_resolve(e, ctx.pipeline_id(), ctx.now(), s_.sync)) continue;
+      ctx.count("plan_resolve", 1);
+      out << json{{"action", "resolve"}, {"pipeline", ctx.pipeline_id()}, {"fingerprint", e.fingerprint},
+                  {"issue_key", e.issue_key}, {"last_planned", format_timestamp(e.last_planned)}}
+                 .dump(-1, ' ', false, json::error_handler_t::replace)
           << '\n';
     }
     out.flush();
@@ -193,7 +220,13 @@ class JiraSinkFactory final : public FactoryBase<StageKind::sink> {
              {"resolve_after", OptionType::duration, false, "72h",
               "an open issue whose group was not planned for this long gets a 'resolved' comment (0s: never)", {}},
              {"resolve_transition", OptionType::boolean, false, false, "then also move it to a done status", {}},
-             {"description_limit", OptionType::integer, false, 32767, "description size limit, in characters", {}}},
+             {"description_limit", OptionType::integer, false, 32767, "description size limit, in characters", {}},
+             {"fields", OptionType::table, false, json::object(),
+              "more fields to set, field id = template, e.g. customfield_10010 = \"{account_id}\" or "
+              "{ value = \"{severity}\" } (placeholders: account_id, account_name, severity, control_id, region, ...)",
+              {}},
+             {"marker_field", OptionType::string, false, "",
+              "custom field (customfield_NNNNN, single-line text) that carries the ticket's marker instead of a label", {}}},
             {kTickets, 0, false}) {}
 
   Diagnostics validate(const Options& o) const override {
@@ -208,6 +241,11 @@ class JiraSinkFactory final : public FactoryBase<StageKind::sink> {
         if (!v.is_string()) d.push_back(make_error("E007", "priorities." + k, "expected a priority name"));
     for (const char* n : {"retries", "rate_limit", "max_new_tickets"})
       if (o.at(n).get<long long>() < 0) d.push_back(make_error("E007", n, "must not be negative"));
+    for (const auto& [path, message] : field_template_errors(o.at("fields")))
+      d.push_back(make_error("E007", path.empty() ? "fields" : "fields." + path, message));
+    if (const std::string m = o.at("marker_field").get<std::string>();
+        !m.empty() && !std::regex_match(m, std::regex{"^customfield_[0-9]+$"}))
+      d.push_back(make_error("E007", "marker_field", "expected a custom field id, e.g. customfield_10050"));
     if (o.at("description_limit").get<long long>() < 1000)
       d.push_back(make_error("E007", "description_limit", "must be at least 1000"));
     return d;
@@ -232,6 +270,8 @@ class JiraSinkFactory final : public FactoryBase<StageKind::sink> {
     s.sync.content.components = o.at("components").get<std::vector<std::string>>();
     s.sync.content.labels = o.at("labels").get<std::vector<std::string>>();
     s.sync.content.description_limit = o.at("description_limit").get<std::size_t>();
+    s.sync.content.fields = o.at("fields");
+    s.sync.content.marker_field = o.at("marker_field").get<std::string>();
     s.sync.reopen_window = duration(o, "reopen_window");
     for (const auto& r : o.at("wont_fix_resolutions")) s.sync.wont_fix.insert(r.get<std::string>());
     s.sync.search_settle = duration(o, "search_settle");

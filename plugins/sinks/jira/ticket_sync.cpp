@@ -12,8 +12,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::string_view kMarkerPrefix = "cspm-fp-";
-
 std::string random_token() {
   std::random_device rd;
   static const char* hex = "0123456789abcdef";
@@ -40,6 +38,13 @@ std::string update_comment(const Ticket& ticket) {
   return "cspm-notify updated this ticket: " + std::to_string(ticket.group->members.size()) +
          " failing findings, highest severity " + f.severity + ", " + std::to_string(f.resource_ids.size()) +
          " resources (last observed " + format_timestamp(f.last_observed) + ").";
+}
+
+json edit_fields(const Ticket& ticket, const IssueContent& content) {
+  json fields = content.fields;
+  fields["summary"] = ticket.summary;
+  fields["description"] = content.description;
+  return fields;
 }
 
 }  // namespace
@@ -80,20 +85,20 @@ TicketSync::TicketSync(JiraApi& api, TicketLedger& ledger, RunContext& ctx, cons
     : api_(api), ledger_(ledger), ctx_(ctx), policy_(policy), tracker_(std::move(tracker)) {}
 
 Action TicketSync::fail(const Status& status, LedgerEntry* release) {
-  ctx_.log(LogLevel::error, status.message());
+  // One cause (a field not on the screen, Jira down) fails many tickets alike: say it once.
+  if (++failures_[status.message()] == 1) ctx_.log(LogLevel::error, status.message());
   if (release) (void)ledger_.put(*release);  // keep the state, drop the claim
   return Action::failed;
 }
 
 Action TicketSync::sync(const Ticket& ticket) {
-  const json description = fitted_description(ticket, api_.flavor(), policy_.content.description_limit);
-  const std::string hash = content_hash(ticket, api_.flavor(), policy_.content.description_limit);
+  const IssueContent content = issue_content(ticket, policy_.content, api_.flavor(), ctx_.pipeline_id());
   // Another cspmd may write the entry between our read and our claim: read again then.
   for (int round = 0; round < 3; ++round) {
     std::optional<LedgerEntry> entry;
     if (Status s = ledger_.get(tracker_, ticket.fingerprint, entry); !s) return fail(s, nullptr);
     if (!entry) {
-      if (const Action a = create(ticket, description, hash, std::nullopt); a != Action::changed) return a;
+      if (const Action a = create(ticket, content, std::nullopt); a != Action::changed) return a;
       continue;
     }
     ClaimResult claim = ClaimResult::held;
@@ -101,8 +106,8 @@ Action TicketSync::sync(const Ticket& ticket) {
     if (Status s = ledger_.claim(*entry, now, now + policy_.lease.count(), claim); !s) return fail(s, nullptr);
     if (claim == ClaimResult::held) return Action::busy;
     if (claim == ClaimResult::changed) continue;
-    if (entry->state == "creating") return recover(ticket, *entry, description, hash);
-    return existing(ticket, *entry, description, hash);
+    if (entry->state == "creating") return recover(ticket, *entry, content);
+    return existing(ticket, *entry, content);
   }
   return Action::busy;
 }
@@ -121,7 +126,7 @@ bool TicketSync::keep(LedgerEntry& entry) {
 
 // Two-phase create: the intent is committed before Jira is called, the key after. A crash in
 // between leaves "creating", which recover() resolves by the marker label.
-Action TicketSync::create(const Ticket& ticket, const json& description, const std::string& hash,
+Action TicketSync::create(const Ticket& ticket, const IssueContent& content,
                           std::optional<LedgerEntry> previous) {
   if (created_ >= policy_.max_new_tickets) {
     if (previous) (void)ledger_.put(*previous);
@@ -155,7 +160,7 @@ Action TicketSync::create(const Ticket& ticket, const json& description, const s
   JiraIssue issue;
   bool unknown = false;
   CallError error;
-  const Status s = api_.create(create_fields(ticket, policy_.content, api_.flavor(), description, assignee, labels),
+  const Status s = api_.create(create_fields(ticket, policy_.content, api_.flavor(), content.description, assignee, labels, content.fields),
                                issue, unknown, error);
   if (!s) {
     if (unknown) {
@@ -175,7 +180,7 @@ Action TicketSync::create(const Ticket& ticket, const json& description, const s
   entry.state = "open";
   entry.issue_key = issue.key;
   entry.issue_id = issue.id;
-  entry.content_hash = hash;
+  entry.content_hash = content.hash;
   entry.updated_at = system_now();
   if (Status p = ledger_.put(entry); !p)
     return fail(Status::failure(p.message() + " (created " + issue.key + "; the next run finds it by its label)"), nullptr);
@@ -188,9 +193,9 @@ Action TicketSync::create(const Ticket& ticket, const json& description, const s
 }
 
 // A create was attempted but its outcome never recorded: find the issue by its marker.
-Action TicketSync::recover(const Ticket& ticket, LedgerEntry& entry, const json& description, const std::string& hash) {
+Action TicketSync::recover(const Ticket& ticket, LedgerEntry& entry, const IssueContent& content) {
   std::vector<JiraIssue> all;
-  if (Status s = api_.search_label(std::string{kMarkerPrefix} + ticket.fingerprint, all); !s)
+  if (Status s = api_.search_marker(marker_of(ticket), policy_.content.marker_field, all); !s)
     return fail(s, &entry);
   // Closed predecessors carry the marker too: only a not-done issue can be the lost create.
   std::vector<JiraIssue> found;
@@ -204,7 +209,7 @@ Action TicketSync::recover(const Ticket& ticket, LedgerEntry& entry, const json&
       return Action::deferred;
     }
     LedgerEntry before = entry;
-    return create(ticket, description, hash, before);
+    return create(ticket, content, before);
   }
   if (found.size() > 1) {
     std::string keys;
@@ -219,19 +224,39 @@ Action TicketSync::recover(const Ticket& ticket, LedgerEntry& entry, const json&
   entry.content_hash.clear();  // unknown what it says: compare afresh
   ctx_.log(LogLevel::info, "recovered " + entry.issue_key + " for " + ticket.fingerprint);
   ctx_.count("jira_recovered", 1);
-  return existing(ticket, entry, description, hash);
+  return existing(ticket, entry, content);
 }
 
-Action TicketSync::existing(const Ticket& ticket, LedgerEntry& entry, const json& description, const std::string& hash) {
+Action TicketSync::existing(const Ticket& ticket, LedgerEntry& entry, const IssueContent& content) {
   JiraIssue issue;
   bool missing = false;
   if (Status s = api_.get(entry.issue_key, issue, missing); !s) {
     if (!missing) return fail(s, &entry);
-    ctx_.log(LogLevel::warning, entry.issue_key + " is gone from Jira (deleted or moved); filing a new ticket");
-    LedgerEntry before = entry;
-    before.issue_key.clear();
-    before.state = "closed";
-    return create(ticket, description, hash, before);
+    // Deleted, or out of our sight. Another issue may carry the marker (a person cloned it,
+    // or a lost create of ours): take that one rather than file a third.
+    std::vector<JiraIssue> all;
+    if (Status f = api_.search_marker(marker_of(ticket), policy_.content.marker_field, all); !f) return fail(f, &entry);
+    const auto other = std::find_if(all.begin(), all.end(), [&](const JiraIssue& i) {
+      return i.status_category != "done" && i.key != entry.issue_key;
+    });
+    if (other != all.end()) {
+      ctx_.log(LogLevel::warning, entry.issue_key + " is gone from Jira; " + other->key + " carries its marker and takes its place");
+      entry.issue_key = other->key;
+      entry.issue_id = other->id;
+      entry.content_hash.clear();
+      issue = *other;
+    } else {
+      ctx_.log(LogLevel::warning, entry.issue_key + " is gone from Jira (deleted, or no longer visible); filing a new ticket");
+      LedgerEntry before = entry;
+      before.issue_key.clear();
+      before.state = "closed";
+      return create(ticket, content, before);
+    }
+  } else if (!issue.key.empty() && issue.key != entry.issue_key) {
+    // Moved to another project: Jira answers to the old key with the new one.
+    ctx_.log(LogLevel::info, entry.issue_key + " was moved to " + issue.key);
+    entry.issue_key = issue.key;
+    entry.issue_id = issue.id;
   }
   entry.last_planned = ctx_.now();
   entry.pipeline = std::string{ctx_.pipeline_id()};
@@ -245,28 +270,28 @@ Action TicketSync::existing(const Ticket& ticket, LedgerEntry& entry, const json
       (void)ledger_.put(entry);
       return Action::none;
     }
-    if (within(entry.closed_at, system_now(), policy_.reopen_window)) return reopen(ticket, entry, description, hash);
+    if (within(entry.closed_at, system_now(), policy_.reopen_window)) return reopen(ticket, entry, content);
     LedgerEntry before = entry;
-    return create(ticket, description, hash, before);
+    return create(ticket, content, before);
   }
   entry.state = "open";
-  if (entry.content_hash == hash) {
+  if (entry.content_hash == content.hash) {
     (void)ledger_.put(entry);
     return Action::none;
   }
   if (!keep(entry)) return Action::busy;
-  if (Status s = api_.edit(entry.issue_key, {{"summary", ticket.summary}, {"description", description}}); !s)
+  if (Status s = api_.edit(entry.issue_key, edit_fields(ticket, content)); !s)
     return fail(s, &entry);
   if (policy_.comment_on_update && !entry.content_hash.empty())
     if (Status s = api_.comment(entry.issue_key, update_comment(ticket)); !s) return fail(s, &entry);
-  entry.content_hash = hash;
+  entry.content_hash = content.hash;
   entry.updated_at = system_now();
   if (Status s = ledger_.put(entry); !s) return fail(s, nullptr);
   return Action::update;
 }
 
 // Back to a not-done category by a discovered transition (prefer "To Do"-like "new").
-Action TicketSync::reopen(const Ticket& ticket, LedgerEntry& entry, const json& description, const std::string& hash) {
+Action TicketSync::reopen(const Ticket& ticket, LedgerEntry& entry, const IssueContent& content) {
   std::vector<JiraTransition> transitions;
   if (Status s = api_.transitions(entry.issue_key, transitions); !s) return fail(s, &entry);
   const JiraTransition* pick = nullptr;
@@ -275,7 +300,7 @@ Action TicketSync::reopen(const Ticket& ticket, LedgerEntry& entry, const json& 
   if (!pick) {
     ctx_.log(LogLevel::warning, "no transition reopens " + entry.issue_key + "; filing a new ticket linked to it");
     LedgerEntry before = entry;
-    return create(ticket, description, hash, before);
+    return create(ticket, content, before);
   }
   if (!keep(entry)) return Action::busy;
   if (Status s = api_.transition(entry.issue_key, pick->id); !s) return fail(s, &entry);
@@ -285,10 +310,10 @@ Action TicketSync::reopen(const Ticket& ticket, LedgerEntry& entry, const json& 
   ++entry.reopened;
   if (Status s = api_.comment(entry.issue_key, "cspm-notify reopened this ticket: the findings are failing again."); !s)
     return fail(s, &entry);
-  if (entry.content_hash != hash) {
-    if (Status s = api_.edit(entry.issue_key, {{"summary", ticket.summary}, {"description", description}}); !s)
+  if (entry.content_hash != content.hash) {
+    if (Status s = api_.edit(entry.issue_key, edit_fields(ticket, content)); !s)
       return fail(s, &entry);
-    entry.content_hash = hash;
+    entry.content_hash = content.hash;
   }
   entry.updated_at = system_now();
   if (Status s = ledger_.put(entry); !s) return fail(s, nullptr);

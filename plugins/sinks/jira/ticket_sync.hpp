@@ -58,16 +58,15 @@ class TicketSync {
   /// Distinct configuration errors Jira reported (4xx), each once, with Jira's message.
   const std::set<std::string>& rejections() const noexcept { return rejections_; }
   std::uint64_t created() const noexcept { return created_; }
+  /// Each distinct failure message, and how many tickets it failed (logged once each).
+  const std::map<std::string, std::uint64_t>& failures() const noexcept { return failures_; }
 
  private:
-  Action create(const Ticket& ticket, const nlohmann::json& description, const std::string& hash,
+  Action create(const Ticket& ticket, const IssueContent& content,
                 std::optional<LedgerEntry> previous);
-  Action recover(const Ticket& ticket, LedgerEntry& entry, const nlohmann::json& description,
-                 const std::string& hash);
-  Action existing(const Ticket& ticket, LedgerEntry& entry, const nlohmann::json& description,
-                  const std::string& hash);
-  Action reopen(const Ticket& ticket, LedgerEntry& entry, const nlohmann::json& description,
-                const std::string& hash);
+  Action recover(const Ticket& ticket, LedgerEntry& entry, const IssueContent& content);
+  Action existing(const Ticket& ticket, LedgerEntry& entry, const IssueContent& content);
+  Action reopen(const Ticket& ticket, LedgerEntry& entry, const IssueContent& content);
   /// The assignee to send and the labels that say how it was chosen. Fails when Jira could
   /// not be asked (the ticket waits for the next run rather than get the wrong assignee).
   Status assignee_for(const Ticket& ticket, std::string& assignee, std::vector<std::string>& labels);
@@ -81,6 +80,7 @@ class TicketSync {
   std::string tracker_;
   std::uint64_t created_ = 0;
   std::set<std::string> rejections_;
+  std::map<std::string, std::uint64_t> failures_;
   std::map<std::string, std::string> users_;  // e-mail → id, this run
 };
 
