@@ -569,3 +569,18 @@ BOOST_AUTO_TEST_CASE(huge_hostile_groups_still_fit_jiras_limits) {
   BOOST_TEST(issue.description.dump().size() <= 32767u);
   BOOST_TEST(issue.description.dump().find("more resources") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(one_jira_spelled_two_ways_is_one_ledger) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);
+  std::string url = f.jira.url();  // http://127.0.0.1:PORT
+  url.replace(url.find("127.0.0.1"), 9, "localhost");
+  BOOST_REQUIRE(f.run(t.batch(), {{"url", url}}).ok());
+  // Same instance: the host's case differs, and a trailing slash.
+  url.replace(url.find("localhost"), 9, "LocalHost");
+  const Status s = f.run(t.batch(), {{"url", url + "/"}});
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.message());
+  BOOST_TEST(f.count("jira_none") == 1u);
+  BOOST_TEST(f.jira.issues.size() == 1u);
+}

@@ -38,12 +38,29 @@ std::string base64(const std::string& s) {
   return out;
 }
 
+// The URL as the ledger knows its Jira: "HTTPS://Jira.Example.com:443/" and
+// "https://jira.example.com" are one instance, whose tickets must not be filed twice.
+std::string tracker_origin(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return url;
+  const std::size_t host_end = std::min(url.find('/', scheme_end + 3), url.size());
+  std::string origin = url.substr(0, host_end);
+  std::transform(origin.begin(), origin.end(), origin.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* port : {"https://|:443", "http://|:80"}) {
+    const std::string_view p{port};
+    const std::string scheme{p.substr(0, p.find('|'))}, suffix{p.substr(p.find('|') + 1)};
+    if (origin.rfind(scheme, 0) == 0 && origin.size() > suffix.size() &&
+        origin.compare(origin.size() - suffix.size(), suffix.size(), suffix) == 0)
+      origin.resize(origin.size() - suffix.size());
+  }
+  return origin + url.substr(host_end);  // a context path (Data Center's /jira) keeps its case
+}
+
 class JiraSink final : public Sink {
  public:
   explicit JiraSink(SinkSettings settings) : s_(std::move(settings)) {
-    std::string base = s_.url;
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    tracker_ = "jira " + base;  // not the project: owners may route tickets to several
+    tracker_ = "jira " + tracker_origin(s_.url);  // not the project: owners may route tickets to several
   }
 
   Status deliver(RunContext& ctx, const Batch& in) override {
