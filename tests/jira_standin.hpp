@@ -209,10 +209,11 @@ class JiraStandin {
 
   ServerResponse search(const json& body) {
     const std::string jql = body.value("jql", "");
-    // labels = "x", or a text field's phrase search: cf[10050] ~ "\"x\"" (Jira matches words
-    // of the phrase; the stand-in a substring, which finds at least what Jira would).
+    // labels = "x", or that OR a text field's phrase search: cf[10050] ~ "\"x\"" (Jira
+    // matches words of the phrase; the stand-in a substring, which finds at least as much).
     static const std::regex by_label(R"re(^labels = "([^"]*)" ORDER BY created ASC$)re");
-    static const std::regex by_field(R"re(^cf\[([0-9]+)\] ~ "\\"([^"\\]*)\\"" ORDER BY created ASC$)re");
+    static const std::regex by_field(
+        R"re(^labels = "([^"]*)" OR cf\[([0-9]+)\] ~ "\\"([^"\\]*)\\"" ORDER BY created ASC$)re");
     std::smatch m;
     json found = json::array();
     std::vector<Issue*> hits;
@@ -221,13 +222,15 @@ class JiraStandin {
         for (const auto& l : i.labels)
           if (l == m[1].str()) hits.push_back(&i);
     } else if (std::regex_match(jql, m, by_field)) {
-      const std::string field = "customfield_" + m[1].str();
+      const std::string field = "customfield_" + m[2].str();
       if (!custom_fields.count(field))
-        return error(400, json::object(), json::array({"Field 'cf[" + m[1].str() + "]' does not exist or you do not have permission to view it."}));
-      for (auto& [k, i] : issues)
-        if (i.custom.contains(field) && i.custom[field].is_string() &&
-            i.custom[field].get<std::string>().find(m[2].str()) != std::string::npos)
+        return error(400, json::object(), json::array({"Field 'cf[" + m[2].str() + "]' does not exist or you do not have permission to view it."}));
+      for (auto& [k, i] : issues) {
+        const bool labelled = std::find(i.labels.begin(), i.labels.end(), m[1].str()) != i.labels.end();
+        if (labelled || (i.custom.contains(field) && i.custom[field].is_string() &&
+                         i.custom[field].get<std::string>().find(m[3].str()) != std::string::npos))
           hits.push_back(&i);
+      }
     } else {
       return error(400, json::object(), json::array({"Error in the JQL Query: unsupported by the stand-in: " + jql}));
     }

@@ -156,9 +156,8 @@ Status SqliteLedger::put(LedgerEntry& entry) {
 
 Status SqliteLedger::remove(std::string_view tracker, std::string_view fingerprint) {
   return guarded([&] {
-    // Only the holder's claim, or an unclaimed row, may go.
-    auto s = db_.prepare(
-        "DELETE FROM ledger WHERE tracker = ?1 AND fingerprint = ?2 AND (lease_owner IS NULL OR lease_owner = ?3)");
+    // Only the holder may: a row it no longer holds may be another writer's finished work.
+    auto s = db_.prepare("DELETE FROM ledger WHERE tracker = ?1 AND fingerprint = ?2 AND lease_owner = ?3");
     s.bind(1, tracker).bind(2, fingerprint).bind(3, owner_);
     s.run();
   });

@@ -63,7 +63,8 @@ class CSPM_API TicketLedger {
   /// Writes the entry and releases the claim. Fails, writing nothing, when another writer
   /// has taken the fingerprint over (this one's lease ran out) or it changed unclaimed.
   virtual Status put(LedgerEntry& entry) = 0;
-  /// Forgets an entry (an intent whose create certainly made nothing); only its holder may.
+  /// Forgets an entry (an intent whose create certainly made nothing); only while claimed
+  /// by this ledger, else nothing happens.
   virtual Status remove(std::string_view tracker, std::string_view fingerprint) = 0;
   /// Every entry of a tracker, by fingerprint.
   virtual Status list(std::string_view tracker, std::vector<LedgerEntry>& out) = 0;

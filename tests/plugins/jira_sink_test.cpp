@@ -498,6 +498,83 @@ BOOST_AUTO_TEST_CASE(bad_field_templates_are_configuration_errors) {
   BOOST_TEST(paths.count("fields.summary"));        // the sink's own field
   BOOST_TEST(paths.count("fields.customfield_2.value"));  // unbalanced brace
   BOOST_TEST(paths.count("marker_field"));
+
+  // A template may not overwrite the marker.
+  const auto clash = test::create("jira", {{"url", "https://jira.example.com"}, {"token", {{"env", "X"}}}, {"project", "SEC"},
+                                           {"fields", {{"customfield_10050", "{severity}"}}},
+                                           {"marker_field", "customfield_10050"}});
+  BOOST_REQUIRE(std::holds_alternative<Diagnostics>(clash));
+  BOOST_TEST(std::get<Diagnostics>(clash).front().path == "fields.customfield_10050");
+}
+
+BOOST_AUTO_TEST_CASE(a_create_left_without_answer_stops_the_run_and_is_recovered_later) {
+  Fixture f;
+  Tickets t;
+  for (const char* c : {"A.1", "A.2", "A.3"}) t.add(c, 1, "");  // no owner: no user search
+  f.jira.faults.push_back(test::json_response(502, R"({"errorMessages":["Bad gateway"]})"));
+  const Status s = f.run(t.batch(), {{"flavor", "cloud"}, {"search_settle", "0s"}});
+  BOOST_REQUIRE(!s.ok());
+  BOOST_TEST(s.message().find("Jira is unavailable") != std::string::npos, s.message());
+  BOOST_TEST(f.jira.requests == 1);  // the create was not repeated, nor were the others tried
+  BOOST_TEST(f.count("jira_not_attempted") == 2u);
+  std::vector<LedgerEntry> all;
+  BOOST_REQUIRE(f.store.ledger().list("jira " + f.jira.url(), all).ok());
+  BOOST_REQUIRE_EQUAL(all.size(), 1u);
+  BOOST_TEST(all[0].state == "creating");
+  BOOST_REQUIRE(f.run(t.batch(), {{"flavor", "cloud"}, {"search_settle", "0s"}}).ok());
+  BOOST_TEST(f.jira.issues.size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_ticket_claimed_by_another_cspmd_is_left_to_it) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  store::SqliteStore other(f.dir.path());  // another process's connection
+  auto held = f.entry(t.tickets[0]);
+  ClaimResult claim = ClaimResult::held;
+  BOOST_REQUIRE(other.ledger().claim(*held, system_now(), system_now() + 600000, claim).ok());
+  BOOST_REQUIRE((claim == ClaimResult::taken));
+  Tickets grown;
+  grown.add("S3.1", 2);
+  const int before = f.jira.requests;
+  const Status s = f.run(grown.batch());
+  BOOST_TEST(!s.ok());  // pending: the run must not count as done
+  BOOST_TEST(s.message().find("pending") != std::string::npos, s.message());
+  BOOST_TEST(f.count("jira_busy") == 1u);
+  BOOST_TEST(f.jira.requests - before <= 1);  // at most serverInfo: nothing about the issue
+  BOOST_TEST(f.jira.issues.begin()->second.comments.empty());
+  BOOST_REQUIRE(other.ledger().put(*held).ok());  // released
+  BOOST_REQUIRE(f.run(grown.batch()).ok());
+  BOOST_TEST(f.count("jira_update") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(an_edit_refused_for_every_ticket_is_reported_once) {
+  Fixture f;
+  Tickets t;
+  for (const char* c : {"A.1", "A.2", "A.3"}) t.add(c, 1);
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  // A template for a field that is not on the edit screen: each update is refused alike.
+  const Status s = f.run(t.batch(), {{"fields", {{"customfield_10099", "{severity}"}}}});
+  BOOST_REQUIRE(!s.ok());
+  int mentions = 0;
+  for (const auto& l : f.ctx->logs) mentions += l.find("It is not on the appropriate screen") != std::string::npos;
+  BOOST_TEST(mentions == 2, f.logs());  // the error once, and once "the same error failed 3 tickets"
+  BOOST_TEST(f.logs().find("the same error failed 3 tickets") != std::string::npos, f.logs());
+  BOOST_TEST(f.logs().find("SEC-") == std::string::npos, f.logs());  // said without a key
+}
+
+BOOST_AUTO_TEST_CASE(switching_to_a_marker_field_still_finds_issues_marked_by_label) {
+  Fixture f;
+  f.jira.custom_fields = {"customfield_10050"};
+  f.jira.lose_create_answers = 1;
+  Tickets t;
+  t.add("S3.1", 1);
+  BOOST_TEST(!f.run(t.batch()).ok());  // filed with the label; the answer lost
+  const Status s = f.run(t.batch(), {{"marker_field", "customfield_10050"}});
+  BOOST_REQUIRE_MESSAGE(s.ok(), s.message() + "\n" + f.logs());
+  BOOST_TEST(f.jira.issues.size() == 1u);
+  BOOST_TEST(f.count("jira_recovered") == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_marker_field_replaces_the_label_and_finds_lost_creates) {

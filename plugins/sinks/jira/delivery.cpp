@@ -8,6 +8,21 @@
 
 namespace cspm::plugins::jira {
 
+// The target with issue keys and the query left out, so that one error reads the same for
+// every ticket and is reported once ("/rest/api/3/issue/{key}/comment").
+std::string route_of(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  std::string out{target};
+  for (const std::string_view marker : {"/issue/"}) {
+    const std::size_t at = out.find(marker);
+    if (at == std::string::npos) continue;
+    const std::size_t from = at + marker.size();
+    const std::size_t to = out.find('/', from);
+    out.replace(from, (to == std::string::npos ? out.size() : to) - from, "{key}");
+  }
+  return out;
+}
+
 Delivery::Delivery(HttpClient& client, DeliveryPolicy policy, Sleep sleep, std::uint64_t seed)
     : client_(client), policy_(policy), sleep_(std::move(sleep)), random_(seed) {
   if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
@@ -47,11 +62,11 @@ Status Delivery::send(const HttpRequest& request, HttpResponse& response, bool i
     } else if (response.status == 429) {
       ++stats_.throttled;
       retry = true;
-      last = Status::failure(client_.origin() + ": rate limited (429) on " + request.method + " " + request.target);
+      last = Status::failure(client_.origin() + ": rate limited (429) on " + request.method + " " + route_of(request.target));
     } else if (response.status >= 500) {
       retry = idempotent;
       last = Status::failure(client_.origin() + ": server error " + std::to_string(response.status) + " on " +
-                             request.method + " " + request.target);
+                             request.method + " " + route_of(request.target));
     } else {
       return Status::success();
     }

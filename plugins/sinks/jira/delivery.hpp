@@ -59,6 +59,10 @@ class Delivery {
   DeliveryStats stats_;
 };
 
+/// The target with issue keys and the query left out ("/rest/api/3/issue/{key}/comment"),
+/// so that one error reads the same for every ticket and is reported once.
+std::string route_of(std::string_view target);
+
 /// Seconds of a Retry-After header (delta-seconds or an HTTP date), if it has a usable one.
 std::optional<std::chrono::milliseconds> retry_after(std::string_view value,
                                                      std::chrono::system_clock::time_point now);

@@ -2,6 +2,8 @@
 // plain-text bodies and user names.
 #include "jira_api.hpp"
 
+#include <algorithm>
+
 #include <cspm/adf.hpp>
 
 namespace cspm::plugins::jira {
@@ -51,21 +53,6 @@ JiraIssue issue_of(const json& j) {
   return issue;
 }
 
-// The target with issue keys and the query left out, so that one error reads the same for
-// every ticket and is reported once ("/rest/api/3/issue/{key}/comment").
-std::string route_of(std::string_view target) {
-  target = target.substr(0, target.find('?'));
-  std::string out{target};
-  for (const std::string_view marker : {"/issue/"}) {
-    const std::size_t at = out.find(marker);
-    if (at == std::string::npos) continue;
-    const std::size_t from = at + marker.size();
-    const std::size_t to = out.find('/', from);
-    out.replace(from, (to == std::string::npos ? out.size() : to) - from, "{key}");
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string jira_error_text(const HttpResponse& response) {
@@ -104,11 +91,11 @@ Status JiraApi::call(const std::string& method, const std::string& target, const
     return Status::failure(*halt_);
   }
   if (!s) {
-    // Retries ran out on a request that may be repeated: Jira is down, behind a failing
-    // gateway or throttling hard, and the tickets after this one would only wait out the
-    // same retries. (A 500 is one request's problem: the others go on.)
+    // No answer, or a failing gateway or throttling after the retries: Jira is in trouble,
+    // and the tickets after this one would only wait out the same timeouts. (A 500 is one
+    // request's problem: the others go on.)
     const bool down = res.status == 0 || res.status == 429 || res.status == 502 || res.status == 503 || res.status == 504;
-    if (down && (idempotent || res.status == 429)) halt_ = "Jira is unavailable: " + s.message();
+    if (down) halt_ = "Jira is unavailable: " + s.message();
     if (res.status >= 400) return Status::failure(s.message() + ": " + jira_error_text(res));
     return s;
   }
@@ -224,10 +211,13 @@ Status JiraApi::search_marker(const std::string& marker, const std::string& fiel
   out.clear();
   // Every project: the owners file may route a ticket anywhere, and people move issues.
   // Text fields only support "contains" (~), on words: the exact value is checked below.
-  const std::string jql = field.empty() ? "labels = " + jql_string(marker) + " ORDER BY created ASC"
-                                        : "cf[" + field.substr(field.find('_') + 1) + "] ~ " +
-                                              jql_string(jql_string(marker)) + " ORDER BY created ASC";
-  json fields = json::array({"status", "resolution", "resolutiondate", "created"});
+  // The label too when a field is set: issues filed before the field was configured.
+  const std::string by_label = "labels = " + jql_string(marker);
+  const std::string jql =
+      (field.empty() ? by_label
+                     : by_label + " OR cf[" + field.substr(field.find('_') + 1) + "] ~ " + jql_string(jql_string(marker))) +
+      " ORDER BY created ASC";
+  json fields = json::array({"status", "resolution", "resolutiondate", "created", "labels"});
   if (!field.empty()) fields.push_back(field);
   json answer;
   Status s = Status::success();
@@ -245,7 +235,9 @@ Status JiraApi::search_marker(const std::string& marker, const std::string& fiel
       if (!i.is_object()) continue;
       if (!field.empty()) {
         const json& f = i.contains("fields") && i["fields"].is_object() ? i["fields"] : json::object();
-        if (!f.contains(field) || f[field] != marker) continue;
+        const bool labelled = f.contains("labels") && f["labels"].is_array() &&
+                              std::find(f["labels"].begin(), f["labels"].end(), marker) != f["labels"].end();
+        if (!labelled && !(f.contains(field) && f[field] == marker)) continue;
       }
       out.push_back(issue_of(i));
     }

@@ -263,6 +263,8 @@ class JiraSinkFactory final : public FactoryBase<StageKind::sink> {
     if (const std::string m = o.at("marker_field").get<std::string>();
         !m.empty() && !std::regex_match(m, std::regex{"^customfield_[0-9]+$"}))
       d.push_back(make_error("E007", "marker_field", "expected a custom field id, e.g. customfield_10050"));
+    else if (!m.empty() && o.at("fields").is_object() && o.at("fields").contains(m))
+      d.push_back(make_error("E007", "fields." + m, "is the marker_field: the sink sets it, a template would replace the marker"));
     if (o.at("description_limit").get<long long>() < 1000)
       d.push_back(make_error("E007", "description_limit", "must be at least 1000"));
     return d;

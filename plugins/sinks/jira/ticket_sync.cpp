@@ -113,15 +113,15 @@ Action TicketSync::sync(const Ticket& ticket) {
 }
 
 // Renews our claim before a call that changes Jira, so that it cannot run out while the
-// call waits out retries. False when another writer took the fingerprint over meanwhile.
-bool TicketSync::keep(LedgerEntry& entry) {
+// call waits out retries. Not kept: `busy` when another writer took the fingerprint over
+// meanwhile, `failed` when the store could not be written (the claim is then released).
+std::optional<Action> TicketSync::keep(LedgerEntry& entry) {
   ClaimResult claim = ClaimResult::held;
   const Timestamp now = system_now();
-  if (Status s = ledger_.claim(entry, now, now + policy_.lease.count(), claim); !s || claim != ClaimResult::taken) {
-    ctx_.log(LogLevel::warning, "lost the claim on " + entry.fingerprint + "; another cspmd completes it");
-    return false;
-  }
-  return true;
+  if (Status s = ledger_.claim(entry, now, now + policy_.lease.count(), claim); !s) return fail(s, &entry);
+  if (claim == ClaimResult::taken) return std::nullopt;
+  ctx_.log(LogLevel::warning, "lost the claim on " + entry.fingerprint + "; another cspmd completes it");
+  return Action::busy;
 }
 
 // Two-phase create: the intent is committed before Jira is called, the key after. A crash in
@@ -154,7 +154,9 @@ Action TicketSync::create(const Ticket& ticket, const IssueContent& content,
   }
   ClaimResult claim = ClaimResult::held;
   if (Status s = ledger_.claim(intent, now, now + policy_.lease.count(), claim); !s) return fail(s, nullptr);
-  if (claim == ClaimResult::changed) return Action::changed;  // created by another cspmd meanwhile
+  // Created by another cspmd meanwhile: sync() reads it again. (With `previous` we held the
+  // claim; losing it means another writer took over, which is "busy", not "changed".)
+  if (claim == ClaimResult::changed) return previous ? Action::busy : Action::changed;
   if (claim == ClaimResult::held) return Action::busy;
 
   JiraIssue issue;
@@ -170,7 +172,7 @@ Action TicketSync::create(const Ticket& ticket, const IssueContent& content,
     // Jira refused: nothing was created. Put back what was there before the intent.
     if (previous) (void)ledger_.put(*previous);
     else (void)ledger_.remove(tracker_, ticket.fingerprint);
-    if (error.client_error) {
+    if (error.client_error && !api_.halted()) {  // a 401 halts the run and is said there
       rejections_.insert(s.message());
       return Action::failed;
     }
@@ -279,11 +281,13 @@ Action TicketSync::existing(const Ticket& ticket, LedgerEntry& entry, const Issu
     (void)ledger_.put(entry);
     return Action::none;
   }
-  if (!keep(entry)) return Action::busy;
+  if (auto lost = keep(entry)) return *lost;
   if (Status s = api_.edit(entry.issue_key, edit_fields(ticket, content)); !s)
     return fail(s, &entry);
-  if (policy_.comment_on_update && !entry.content_hash.empty())
+  if (policy_.comment_on_update && !entry.content_hash.empty()) {
+    if (auto lost = keep(entry)) return *lost;
     if (Status s = api_.comment(entry.issue_key, update_comment(ticket)); !s) return fail(s, &entry);
+  }
   entry.content_hash = content.hash;
   entry.updated_at = system_now();
   if (Status s = ledger_.put(entry); !s) return fail(s, nullptr);
@@ -302,15 +306,17 @@ Action TicketSync::reopen(const Ticket& ticket, LedgerEntry& entry, const IssueC
     LedgerEntry before = entry;
     return create(ticket, content, before);
   }
-  if (!keep(entry)) return Action::busy;
+  if (auto lost = keep(entry)) return *lost;
   if (Status s = api_.transition(entry.issue_key, pick->id); !s) return fail(s, &entry);
   entry.state = "open";
   entry.closed_at = 0;
   entry.resolution.clear();
   ++entry.reopened;
+  if (auto lost = keep(entry)) return *lost;
   if (Status s = api_.comment(entry.issue_key, "cspm-notify reopened this ticket: the findings are failing again."); !s)
     return fail(s, &entry);
   if (entry.content_hash != content.hash) {
+    if (auto lost = keep(entry)) return *lost;
     if (Status s = api_.edit(entry.issue_key, edit_fields(ticket, content)); !s)
       return fail(s, &entry);
     entry.content_hash = content.hash;
@@ -331,50 +337,63 @@ std::uint64_t TicketSync::resolve_absent(const std::set<std::string>& planned, s
   }
   std::uint64_t resolved = 0;
   for (LedgerEntry& entry : entries) {
+    if (api_.halted()) break;  // the rest wait for the next run
     if (planned.count(entry.fingerprint) || !due_for_resolve(entry, ctx_.pipeline_id(), ctx_.now(), policy_)) continue;
     const Timestamp now = system_now();
     ClaimResult claim = ClaimResult::held;
-    if (Status s = ledger_.claim(entry, now, now + policy_.lease.count(), claim); !s || claim != ClaimResult::taken)
-      continue;
-    JiraIssue issue;
-    bool missing = false;
-    Status s = api_.get(entry.issue_key, issue, missing);
-    if (s && issue.status_category == "done") {  // closed meanwhile by a person
-      entry.state = "closed";
-      entry.closed_at = issue.resolution_date.empty() ? now : jira_time(issue.resolution_date);
-      entry.resolution = issue.resolution;
-      (void)ledger_.put(entry);
+    if (Status s = ledger_.claim(entry, now, now + policy_.lease.count(), claim); !s) {
+      fail(s, nullptr);
+      ++failed;
       continue;
     }
-    if (s && !keep(entry)) continue;
-    if (s)
-      s = api_.comment(entry.issue_key, "cspm-notify: no finding of this ticket has failed since " +
-                                            format_timestamp(entry.last_planned) + "; they are resolved.");
-    if (s && policy_.resolve_transition) {
-      std::vector<JiraTransition> transitions;
-      s = api_.transitions(entry.issue_key, transitions);
-      const auto done = std::find_if(transitions.begin(), transitions.end(),
-                                     [](const JiraTransition& t) { return t.to_category == "done"; });
-      if (s && done == transitions.end())
-        s = Status::failure("no transition of " + entry.issue_key + " leads to a done status");
-      if (s) s = api_.transition(entry.issue_key, done->id);
-      if (s) {
-        entry.state = "closed";
-        entry.closed_at = now;
-      }
-    }
-    if (!s) {
-      if (missing) entry.state = "closed";  // gone from Jira: nothing left to resolve
-      else ++failed, ctx_.log(LogLevel::error, s.message());
-      (void)ledger_.put(entry);
-      continue;
-    }
-    if (entry.state == "open") entry.state = "resolved";
-    entry.updated_at = now;
-    (void)ledger_.put(entry);
-    ++resolved;
+    if (claim != ClaimResult::taken) continue;  // another cspmd has it
+    const Action a = resolve_one(entry);
+    if (a == Action::resolve) ++resolved;
+    if (a == Action::failed) ++failed;
   }
   return resolved;
+}
+
+// Comments on one claimed ticket whose findings are resolved, then optionally moves it to done.
+Action TicketSync::resolve_one(LedgerEntry& entry) {
+  const Timestamp now = system_now();
+  JiraIssue issue;
+  bool missing = false;
+  if (Status s = api_.get(entry.issue_key, issue, missing); !s) {
+    if (!missing) return fail(s, &entry);
+    entry.state = "closed";  // gone from Jira: nothing left to resolve
+    (void)ledger_.put(entry);
+    return Action::none;
+  }
+  if (issue.status_category == "done") {  // closed meanwhile by a person
+    entry.state = "closed";
+    entry.closed_at = issue.resolution_date.empty() ? now : jira_time(issue.resolution_date);
+    entry.resolution = issue.resolution;
+    (void)ledger_.put(entry);
+    return Action::none;
+  }
+  if (auto lost = keep(entry)) return *lost;
+  if (Status s = api_.comment(entry.issue_key, "cspm-notify: no finding of this ticket has failed since " +
+                                                   format_timestamp(entry.last_planned) + "; they are resolved.");
+      !s)
+    return fail(s, &entry);  // still open: the next run comments (once) and goes on
+  if (policy_.resolve_transition) {
+    std::vector<JiraTransition> transitions;
+    if (Status s = api_.transitions(entry.issue_key, transitions); !s) return fail(s, &entry);
+    const auto done = std::find_if(transitions.begin(), transitions.end(),
+                                   [](const JiraTransition& t) { return t.to_category == "done"; });
+    if (done == transitions.end())
+      return fail(Status::failure("no transition of " + entry.issue_key + " leads to a done status"), &entry);
+    if (auto lost = keep(entry)) return *lost;
+    if (Status s = api_.transition(entry.issue_key, done->id); !s) return fail(s, &entry);
+    entry.state = "closed";
+    entry.closed_at = now;
+  } else {
+    entry.state = "resolved";
+  }
+  entry.updated_at = now;
+  if (Status s = ledger_.put(entry); !s) return fail(s, nullptr);
+  return Action::resolve;
 }
 
 Status TicketSync::assignee_for(const Ticket& ticket, std::string& assignee, std::vector<std::string>& labels) {

@@ -71,7 +71,8 @@ class TicketSync {
   /// not be asked (the ticket waits for the next run rather than get the wrong assignee).
   Status assignee_for(const Ticket& ticket, std::string& assignee, std::vector<std::string>& labels);
   Action fail(const Status& status, LedgerEntry* release);
-  bool keep(LedgerEntry& entry);
+  std::optional<Action> keep(LedgerEntry& entry);
+  Action resolve_one(LedgerEntry& entry);
 
   JiraApi& api_;
   TicketLedger& ledger_;

@@ -57,6 +57,11 @@ BOOST_AUTO_TEST_CASE(entries_round_trip_and_survive_reopening) {
   BOOST_REQUIRE(db.ledger().list(e.tracker, all).ok());
   BOOST_REQUIRE_EQUAL(all.size(), 2u);
   BOOST_TEST(all[0].fingerprint == "fp0");
+  BOOST_REQUIRE(db.ledger().remove(e.tracker, "fp0").ok());  // unclaimed: not ours to forget
+  BOOST_REQUIRE(db.ledger().list(e.tracker, all).ok());
+  BOOST_TEST(all.size() == 2u);
+  ClaimResult claim = ClaimResult::held;
+  BOOST_REQUIRE(db.ledger().claim(zero, 2000, 62000, claim).ok());
   BOOST_REQUIRE(db.ledger().remove(e.tracker, "fp0").ok());
   BOOST_REQUIRE(db.ledger().list(e.tracker, all).ok());
   BOOST_TEST(all.size() == 1u);
