@@ -23,6 +23,10 @@ namespace http = boost::beast::http;
 using ServerRequest = http::request<http::string_body>;
 using ServerResponse = http::response<http::string_body>;
 
+/// A handler's response carrying this header is not sent: the connection is closed instead
+/// (a request carried out whose answer never arrives).
+inline constexpr const char* kDropHeader = "X-Test-Drop-Connection";
+
 /// Answers each request with `handler` (called under a lock, one request at a time, so a
 /// handler may keep state without its own locking). With a certificate and key (PEM files)
 /// it speaks TLS. Stops and joins its threads when destroyed.
@@ -109,6 +113,7 @@ class HttpServer {
         res = handler_(req);
       }
       ++requests_;
+      if (res.count(kDropHeader)) return;  // no answer at all: the connection just closes
       res.version(req.version());
       if (!res.has_content_length()) res.prepare_payload();
       const bool close = !res.keep_alive() || !req.keep_alive();

@@ -65,6 +65,8 @@ class JiraStandin {
   std::deque<ServerResponse> faults;
   /// The next N creates are carried out but answered with 502 (lost answer).
   int lose_create_answers = 0;
+  /// The next N creates are carried out and then their connection closes unanswered.
+  int drop_create_answers = 0;
   /// Every Nth request (0: none) is answered 429 or 503 in turn, before it is looked at.
   int chaos_every = 0;
   /// Called with each request's number once it has been carried out, before it is answered
@@ -203,6 +205,12 @@ class JiraStandin {
     if (lose_create_answers > 0) {
       --lose_create_answers;
       return error(502, json::object(), json::array({"Bad gateway"}));
+    }
+    if (drop_create_answers > 0) {
+      --drop_create_answers;
+      ServerResponse dropped{http::status::ok, 11};
+      dropped.set(kDropHeader, "1");
+      return dropped;
     }
     return json_response(201, json{{"id", i.id}, {"key", i.key}, {"self", url() + api() + "/issue/" + i.id}}.dump());
   }

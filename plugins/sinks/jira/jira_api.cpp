@@ -91,11 +91,12 @@ Status JiraApi::call(const std::string& method, const std::string& target, const
     return Status::failure(*halt_);
   }
   if (!s) {
-    // No answer, or a failing gateway or throttling after the retries: Jira is in trouble,
-    // and the tickets after this one would only wait out the same timeouts. (A 500 is one
-    // request's problem: the others go on.)
-    const bool down = res.status == 0 || res.status == 429 || res.status == 502 || res.status == 503 || res.status == 504;
-    if (down) halt_ = "Jira is unavailable: " + s.message();
+    // No answer at all (the tickets after this one would each wait out the same timeout),
+    // or a failing gateway or throttling that outlasted the retries: Jira is in trouble.
+    // A 5xx to a create, which is not retried, was quick to come: the others go on. So does
+    // a 500, one request's problem.
+    const bool gateway = res.status == 502 || res.status == 503 || res.status == 504;
+    if (res.status == 0 || res.status == 429 || (gateway && idempotent)) halt_ = "Jira is unavailable: " + s.message();
     if (res.status >= 400) return Status::failure(s.message() + ": " + jira_error_text(res));
     return s;
   }
