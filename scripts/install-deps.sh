@@ -7,7 +7,7 @@ packages=(
   libboost-dev libboost-test-dev libboost-program-options-dev libboost-system-dev
   libboost-filesystem-dev
   nlohmann-json3-dev libtomlplusplus-dev libsimdjson-dev libxxhash-dev libzstd-dev
-  libsqlite3-dev zlib1g-dev libssl-dev
+  libsqlite3-dev zlib1g-dev libssl-dev libhowardhinnant-date-dev tzdata libsystemd-dev
   python3 jq openssl nodejs node-ajv
 )
 missing=()

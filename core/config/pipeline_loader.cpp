@@ -3,6 +3,7 @@
 
 #include <toml++/toml.h>
 
+#include "../schedule/cron_schedule.hpp"
 #include "params.hpp"
 
 namespace cspm::core {
@@ -116,6 +117,7 @@ class Loader {
             "expected a table like { cron = \"0 9 * * *\", timezone = \"Europe/Berlin\" }");
       return;
     }
+    Location cron_at = at, zone_at = at;
     for (auto&& [key, v] : *t) {
       const std::string k{key.str()};
       const Location kat = where(key.source(), file_);
@@ -123,12 +125,23 @@ class Loader {
         error("E007", "pipeline.schedule." + k, kat, "expected a string");
       } else if (k == "cron") {
         spec.schedule_cron = v.as_string()->get();
+        cron_at = where(v.source(), file_);
       } else if (k == "timezone") {
         spec.schedule_timezone = v.as_string()->get();
+        zone_at = where(v.source(), file_);
       } else {
         error("E006", "pipeline.schedule." + k, kat, "unknown option \"" + k + "\"",
               "Allowed: cron, timezone");
       }
+    }
+    if (spec.schedule_cron.empty()) {
+      if (!spec.schedule_timezone.empty()) error("E008", "pipeline.schedule.cron", at, "a timezone needs a cron expression");
+      return;
+    }
+    const auto parsed = CronSchedule::parse(spec.schedule_cron, spec.schedule_timezone);
+    if (const auto* why = std::get_if<std::string>(&parsed)) {
+      const bool zone = why->rfind("unknown time zone", 0) == 0;
+      error("E007", zone ? "pipeline.schedule.timezone" : "pipeline.schedule.cron", zone ? zone_at : cron_at, *why);
     }
   }
 
