@@ -1,0 +1,154 @@
+// Firehose request decoding: base64 records, each NDJSON text or a gzip'd CloudWatch Logs
+// subscription payload.
+#include "firehose_request.hpp"
+
+#include <algorithm>
+
+#include <boost/beast/core/detail/base64.hpp>
+#include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
+#include <zlib.h>
+
+namespace cspm::core {
+namespace {
+
+using json = nlohmann::json;
+
+bool base64_decode(std::string_view in, std::string& out) {
+  if (in.size() % 4 != 0) return false;
+  const auto valid = [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '/'; };
+  std::size_t padding = 0;
+  while (padding < 2 && padding < in.size() && in[in.size() - 1 - padding] == '=') ++padding;
+  if (!std::all_of(in.begin(), in.end() - static_cast<std::ptrdiff_t>(padding), valid)) return false;
+  out.resize(boost::beast::detail::base64::decoded_size(in.size()));
+  const auto [written, read] = boost::beast::detail::base64::decode(out.data(), in.data(), in.size());
+  out.resize(written);
+  return read + padding >= in.size();  // Beast stops at the padding
+}
+
+std::string excerpt(std::string_view s) { return std::string{s.substr(0, 4096)}; }
+
+// Lines of a record: Firehose concatenates what producers put, usually one JSON per line.
+void split_lines(std::string_view text, std::vector<std::string>& out) {
+  while (!text.empty()) {
+    const std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    if (!line.empty()) out.emplace_back(line);
+  }
+}
+
+// A CloudWatch Logs subscription payload: the messages of a DATA_MESSAGE are the documents.
+bool read_cloudwatch_logs(const std::string& text, FirehoseBatch& out, std::string& why) {
+  const json payload = json::parse(text, nullptr, false);
+  if (!payload.is_object()) return why = "CloudWatch Logs payload is not a JSON object", false;
+  const std::string type = payload.value("messageType", "");
+  if (type == "CONTROL_MESSAGE") {
+    ++out.control_messages;
+    return true;
+  }
+  if (type != "DATA_MESSAGE" || !payload.contains("logEvents") || !payload["logEvents"].is_array())
+    return why = "CloudWatch Logs payload without DATA_MESSAGE logEvents", false;
+  for (const auto& e : payload["logEvents"])
+    if (e.is_object() && e.contains("message") && e["message"].is_string())
+      split_lines(e["message"].get_ref<const std::string&>(), out.documents);
+  return true;
+}
+
+}  // namespace
+
+bool gunzip(std::string_view in, std::size_t max_bytes, std::string& out, std::string& why) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return why = "zlib init failed", false;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  out.clear();
+  char buffer[65536];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    z.next_out = reinterpret_cast<Bytef*>(buffer);
+    z.avail_out = sizeof buffer;
+    rc = inflate(&z, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      why = std::string{"not valid gzip: "} + (z.msg ? z.msg : rc == Z_BUF_ERROR ? "truncated" : "corrupt");
+      inflateEnd(&z);
+      return false;
+    }
+    out.append(buffer, sizeof buffer - z.avail_out);
+    if (out.size() > max_bytes) {
+      why = "larger than " + std::to_string(max_bytes) + " bytes uncompressed";
+      inflateEnd(&z);
+      return false;
+    }
+  }
+  inflateEnd(&z);
+  return true;
+}
+
+FirehoseVerdict read_firehose_request(std::string_view body, bool gzip, const FirehoseLimits& limits, FirehoseBatch& out) {
+  out = FirehoseBatch{};
+  std::string inflated;
+  if (gzip) {
+    std::string why;
+    if (!gunzip(body, limits.max_body_bytes, inflated, why))
+      return {why.find("larger than") != std::string::npos ? 413 : 400, "request body: " + why};
+    body = inflated;
+  }
+  if (body.size() > limits.max_body_bytes)
+    return {413, "request body larger than " + std::to_string(limits.max_body_bytes) + " bytes"};
+  const json request = json::parse(body, nullptr, false);
+  if (!request.is_object()) return {400, "request body is not a JSON object"};
+  if (!request.contains("requestId") || !request["requestId"].is_string()) return {400, "requestId is missing"};
+  out.request_id = request["requestId"].get<std::string>();
+  if (request.contains("timestamp") && request["timestamp"].is_number_integer()) out.timestamp = request["timestamp"];
+  if (!request.contains("records") || !request["records"].is_array()) return {400, "records is missing"};
+  const json& records = request["records"];
+  out.records = records.size();
+  std::string bytes, text;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const json& r = records[i];
+    const std::string* data = r.is_object() && r.contains("data") && r["data"].is_string() ? &r["data"].get_ref<const std::string&>() : nullptr;
+    const auto bad = [&](std::string reason) {
+      out.bad_records.push_back({i, std::move(reason), data ? excerpt(*data) : excerpt(r.dump())});
+    };
+    if (!data) {
+      bad("record without a data string");
+      continue;
+    }
+    if (!base64_decode(*data, bytes)) {
+      bad("data is not valid base64");
+      continue;
+    }
+    if (bytes.size() > limits.max_record_bytes) {
+      bad("record larger than " + std::to_string(limits.max_record_bytes) + " bytes");
+      continue;
+    }
+    if (bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f && static_cast<unsigned char>(bytes[1]) == 0x8b) {
+      std::string why;
+      if (!gunzip(bytes, limits.max_record_bytes, text, why)) {
+        bad("record: " + why);
+        continue;
+      }
+      if (!read_cloudwatch_logs(text, out, why)) bad(why);
+      continue;
+    }
+    split_lines(bytes, out.documents);
+  }
+  return {};
+}
+
+std::string firehose_response(std::string_view request_id, std::int64_t timestamp_ms, std::string_view error) {
+  json r = {{"requestId", request_id}, {"timestamp", timestamp_ms}};
+  if (!error.empty()) r["errorMessage"] = std::string{error.substr(0, 8192)};
+  return r.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool firehose_key_matches(std::string_view given, const std::vector<std::string>& keys) {
+  bool match = false;
+  for (const auto& k : keys)  // every key compared, so timing says nothing about which
+    match |= k.size() == given.size() && CRYPTO_memcmp(k.data(), given.data(), k.size()) == 0;
+  return match;
+}
+
+}  // namespace cspm::core
