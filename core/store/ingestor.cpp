@@ -323,7 +323,8 @@ IngestResult ingest(Store& store, const std::vector<std::string>& paths, const I
       }
       plain = spooled.string();
     }
-    Batcher batcher{store, options, path, plain, index, result.counts};
+    const std::string& source = options.source_label.empty() ? path : options.source_label;  // the Batcher keeps a reference
+    Batcher batcher{store, options, source, plain, index, result.counts};
     ReadStats stats;
     Status s = Status::success();
     try {

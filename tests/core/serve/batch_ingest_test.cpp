@@ -1,0 +1,85 @@
+// A Firehose batch of real EventBridge events into a real SQLite store: stored, quarantined,
+// and idempotent when Firehose sends the same batch again.
+#define BOOST_TEST_MODULE batch_ingest
+#include <boost/test/unit_test.hpp>
+
+#include <boost/beast/core/detail/base64.hpp>
+#include <nlohmann/json.hpp>
+
+#include "../../../core/serve/batch_ingest.hpp"
+#include "../../../core/store/sqlite_store.hpp"
+#include "support.hpp"
+
+using namespace cspm;
+using namespace cspm::core;
+using nlohmann::json;
+
+namespace {
+
+std::string base64(const std::string& s) {
+  std::string out(boost::beast::detail::base64::encoded_size(s.size()), '\0');
+  out.resize(boost::beast::detail::base64::encode(out.data(), s.data(), s.size()));
+  return out;
+}
+
+// One line of JSON from an AWS sample event (pretty-printed in the file).
+std::string event(const std::string& name) {
+  return json::parse(test::read_file(std::string{CSPM_TEST_DATA} + "/reference/aws-samples-securityhub-jira/" + name)).dump();
+}
+
+std::int64_t count(store::SqliteStore& s, const std::string& sql) {
+  auto stmt = s.database().prepare(sql);
+  BOOST_REQUIRE(stmt.step());
+  return stmt.integer(0);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_batch_is_stored_with_its_bad_records_quarantined_and_a_resend_changes_nothing) {
+  test::TempDir dir;
+  store::SqliteStore db(dir.path());
+  const std::string a = event("imported_new_notautomated.template");
+  const std::string b = event("imported_new_automated_standard_check.template");
+  const json request = {{"requestId", "req-1"},
+                        {"timestamp", 1578090901599},
+                        {"records", {{{"data", base64(a + "\n" + b + "\n")}}, {{"data", "%%% not base64"}}, {{"data", base64("{broken")}}}}};
+  FirehoseBatch batch;
+  BOOST_REQUIRE_EQUAL(read_firehose_request(request.dump(), false, {}, batch).status, 200);
+
+  store::IngestOptions options;
+  options.spool_dir = dir.path();
+  const auto first = ingest_batch(db, "firehose req-1", batch.documents, batch.bad_records, options);
+  BOOST_REQUIRE_MESSAGE(first.status.ok(), first.status.message());
+  BOOST_TEST(first.counts.events == 3u);           // two events and one broken document
+  BOOST_TEST(first.counts.findings_new == 2u);
+  BOOST_TEST(first.counts.quarantined == 2u);      // the bad base64 record and the broken JSON
+  BOOST_TEST(count(db, "SELECT count(*) FROM findings") == 2);
+  BOOST_TEST(count(db, "SELECT count(*) FROM quarantine WHERE source = 'firehose req-1'") == 2);
+
+  // Firehose resends a batch it did not see acknowledged: nothing new, nothing duplicated.
+  const auto again = ingest_batch(db, "firehose req-1", batch.documents, batch.bad_records, options);
+  BOOST_REQUIRE(again.status.ok());
+  BOOST_TEST(again.counts.findings_new == 0u);
+  BOOST_TEST(again.counts.findings_updated == 0u);
+  BOOST_TEST(count(db, "SELECT count(*) FROM findings") == 2);
+  BOOST_TEST(count(db, "SELECT count(*) FROM quarantine") == 2);
+  // No spool file is left behind.
+  for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+    BOOST_TEST(e.path().filename().string().rfind("batch-", 0) != 0u, e.path());
+}
+
+BOOST_AUTO_TEST_CASE(a_store_that_cannot_be_written_fails_the_batch_so_it_is_not_acknowledged) {
+  test::TempDir dir;
+  store::SqliteStore db(dir.path());
+  db.database().exec("PRAGMA query_only = 1");
+  store::IngestOptions options;
+  options.spool_dir = dir.path();
+  const auto r = ingest_batch(db, "firehose req-2", {event("imported_new_notautomated.template")}, {}, options);
+  BOOST_TEST(!r.status.ok());
+  const auto missing = dir.path() / "no-such-dir";
+  options.spool_dir = missing;
+  db.database().exec("PRAGMA query_only = 0");
+  const auto r2 = ingest_batch(db, "firehose req-3", {event("imported_new_notautomated.template")}, {}, options);
+  BOOST_TEST(!r2.status.ok());
+  BOOST_TEST(r2.status.message().find("cannot spool") != std::string::npos, r2.status.message());
+}
