@@ -1,0 +1,183 @@
+// Accept loop and per-connection sessions after Beast's async server example, with a
+// deadline per request and the router posted to a worker pool.
+#include "http_listener.hpp"
+
+#include <array>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+
+namespace cspm::core {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+}  // namespace
+
+struct HttpListener::Impl : std::enable_shared_from_this<HttpListener::Impl> {
+  Impl(asio::io_context& io, ListenerOptions o, Router r)
+      : io(io), options(std::move(o)), router(std::move(r)), acceptor(asio::make_strand(io)), pool(options.workers) {}
+
+  asio::io_context& io;
+  ListenerOptions options;
+  Router router;
+  tcp::acceptor acceptor;
+  asio::thread_pool pool;
+  bool stopped = false;
+  unsigned short port = 0;
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+      if (self->stopped) return;
+      if (!ec) std::make_shared<Session>(self, std::move(socket))->read();
+      self->accept();
+    });
+  }
+
+  class Session : public std::enable_shared_from_this<Session> {
+   public:
+    Session(std::shared_ptr<Impl> owner, tcp::socket socket) : owner_(std::move(owner)), stream_(std::move(socket)) {}
+
+    void read() {
+      parser_.emplace();
+      parser_->body_limit(owner_->options.max_body_bytes);
+      parser_->header_limit(64 * 1024);
+      // The first request of a connection, and each after, must arrive whole in time.
+      stream_.expires_after(first_ ? owner_->options.request_timeout : owner_->options.idle_timeout);
+      http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        self->on_header(ec);
+      });
+    }
+
+   private:
+    void on_header(beast::error_code ec) {
+      // Beast checks a declared Content-Length against the body limit with the header.
+      if (ec == http::error::body_limit)
+        return reject(http::status::payload_too_large, "request body over " + std::to_string(owner_->options.max_body_bytes) + " bytes");
+      if (ec) return close(ec);
+      first_ = false;
+      if (const auto length = parser_->content_length(); length && *length > owner_->options.max_body_bytes)
+        return reject(http::status::payload_too_large, "request body over " + std::to_string(owner_->options.max_body_bytes) + " bytes");
+      stream_.expires_after(owner_->options.request_timeout);
+      http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, std::size_t) {
+        self->on_body(e);
+      });
+    }
+
+    void on_body(beast::error_code ec) {
+      if (ec == http::error::body_limit)
+        return reject(http::status::payload_too_large, "request body over " + std::to_string(owner_->options.max_body_bytes) + " bytes");
+      if (ec) return close(ec);
+      stream_.expires_never();  // the router may take a while (a store commit)
+      request_ = parser_->release();
+      asio::post(owner_->pool, [self = shared_from_this()] {
+        HttpResponseMessage response;
+        try {
+          response = self->owner_->router(self->request_);
+        } catch (const std::exception&) {  // the router's own errors are answers; this is a bug
+          response = make_response(self->request_, http::status::internal_server_error,
+                                   std::string{R"({"error":"internal error"})"});
+        }
+        asio::post(self->stream_.get_executor(), [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
+      });
+    }
+
+    void reject(http::status status, const std::string& why) {
+      request_ = parser_->release();
+      auto r = owner_->options.reject ? owner_->options.reject(request_, status, why)
+                                      : make_response(request_, status, R"({"error":")" + why + R"("})");
+      r.keep_alive(false);  // the rest of the body is not read: this connection is done
+      write(std::move(r));
+    }
+
+    void write(HttpResponseMessage response) {
+      response_ = std::make_shared<HttpResponseMessage>(std::move(response));
+      response_->prepare_payload();
+      stream_.expires_after(owner_->options.request_timeout);
+      http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) return self->close(ec);
+        if (!self->response_->keep_alive() || self->owner_->stopped) return self->linger();
+        self->read();
+      });
+    }
+
+    // Closing a socket with unread input resets the connection, and the client may lose
+    // the answer (a 413 to a body it is still sending): say we are done, then drain.
+    void linger() {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.expires_after(owner_->options.request_timeout);
+      drain_ = std::make_shared<std::array<char, 16384>>();
+      stream_.async_read_some(asio::buffer(*drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) return self->close(ec);
+        self->linger_more();
+      });
+    }
+    void linger_more() {
+      stream_.async_read_some(asio::buffer(*drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) return self->close(ec);
+        self->linger_more();
+      });
+    }
+
+    void close(beast::error_code) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      stream_.socket().close(ignored);
+    }
+
+    std::shared_ptr<Impl> owner_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<http::request_parser<http::string_body>> parser_;
+    HttpRequestMessage request_;
+    std::shared_ptr<HttpResponseMessage> response_;
+    std::shared_ptr<std::array<char, 16384>> drain_;
+    bool first_ = true;
+  };
+};
+
+HttpListener::HttpListener(asio::io_context& io, ListenerOptions options, Router router)
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(router))) {
+  const tcp::endpoint endpoint{asio::ip::make_address(impl_->options.address), impl_->options.port};
+  impl_->acceptor.open(endpoint.protocol());
+  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+  impl_->acceptor.bind(endpoint);
+  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+  impl_->port = impl_->acceptor.local_endpoint().port();
+}
+
+HttpListener::~HttpListener() {
+  stop();
+  impl_->pool.join();
+}
+
+void HttpListener::start() { impl_->accept(); }
+
+void HttpListener::stop() {
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
+    impl->stopped = true;
+    beast::error_code ignored;
+    impl->acceptor.close(ignored);
+  });
+}
+
+unsigned short HttpListener::port() const noexcept { return impl_->port; }
+
+HttpResponseMessage make_response(const HttpRequestMessage& request, http::status status, std::string body,
+                                  std::string content_type) {
+  HttpResponseMessage r{status, request.version()};
+  r.set(http::field::server, "cspmd");
+  r.set(http::field::content_type, content_type);
+  r.keep_alive(request.keep_alive());
+  r.body() = std::move(body);
+  r.prepare_payload();
+  return r;
+}
+
+}  // namespace cspm::core

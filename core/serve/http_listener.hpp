@@ -1,0 +1,55 @@
+// The daemon's HTTP server (Beast, on the daemon's io_context): connections, limits and
+// timeouts here; what to answer is the Router's business, run off the I/O thread.
+#pragma once
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/http.hpp>
+
+namespace cspm::core {
+
+namespace http = boost::beast::http;
+using HttpRequestMessage = http::request<http::string_body>;
+using HttpResponseMessage = http::response<http::string_body>;
+
+/// Answers one request. May block (it runs on the worker pool, not the I/O thread).
+using Router = std::function<HttpResponseMessage(const HttpRequestMessage&)>;
+/// Answers a request refused before its body was read (413), from its header alone, in the
+/// form its route's contract requires.
+using Rejecter = std::function<HttpResponseMessage(const HttpRequestMessage&, http::status, const std::string& why)>;
+
+struct ListenerOptions {
+  std::string address = "127.0.0.1";
+  unsigned short port = 0;                      ///< 0: any free port (tests)
+  std::size_t max_body_bytes = 64u << 20;       ///< larger bodies get 413
+  std::chrono::milliseconds request_timeout{60000};  ///< to receive one whole request (slow clients)
+  std::chrono::milliseconds idle_timeout{120000};    ///< a kept-alive connection with nothing to say
+  unsigned workers = 2;
+  Rejecter reject;  ///< empty: {"error": why}
+};
+
+class HttpListener {
+ public:
+  /// Binds at once (a taken port fails here, with the reason); accepts once start() is called.
+  HttpListener(boost::asio::io_context& io, ListenerOptions options, Router router);
+  ~HttpListener();
+  void start();
+  /// Stops accepting; a connection closes after the exchange in progress (idle ones at
+  /// their idle timeout). Requests in the workers finish.
+  void stop();
+  unsigned short port() const noexcept;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+/// A JSON (or text) response with the request's HTTP version and keep-alive.
+HttpResponseMessage make_response(const HttpRequestMessage& request, http::status status, std::string body,
+                                  std::string content_type = "application/json");
+
+}  // namespace cspm::core

@@ -1,0 +1,96 @@
+// Route handlers: authentication, decoding, the committed ingest, and the answers each
+// contract requires.
+#include "ingest_routes.hpp"
+
+#include <chrono>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include <cspm/time.hpp>
+
+#include "../store/sqlite_store.hpp"
+#include "batch_ingest.hpp"
+
+namespace cspm::core {
+namespace {
+
+// One store connection per worker thread (SQLite connections are not shared between threads).
+store::Store& worker_store(const std::filesystem::path& data_dir) {
+  thread_local std::map<std::filesystem::path, std::unique_ptr<store::SqliteStore>> stores;
+  auto& s = stores[data_dir];
+  if (!s) s = std::make_unique<store::SqliteStore>(data_dir);
+  return *s;
+}
+
+HttpResponseMessage firehose(const HttpRequestMessage& req, const IngestRoutesOptions& o, Metrics& metrics) {
+  const std::string request_id{req["X-Amz-Firehose-Request-Id"]};
+  const auto answer = [&](http::status status, const std::string& error, const std::string& id) {
+    metrics.add("cspm_firehose_requests_total", "Firehose requests by HTTP status", 1,
+                {{"code", std::to_string(static_cast<int>(status))}});
+    return make_response(req, status, firehose_response(id, system_now(), error));
+  };
+  if (req.method() != http::verb::post) return answer(http::status::method_not_allowed, "use POST", request_id);
+  const auto key = req["X-Amz-Firehose-Access-Key"];
+  if (!firehose_key_matches(std::string_view{key.data(), key.size()}, o.firehose_keys))
+    return answer(http::status::unauthorized, "access key not accepted", request_id);
+  const std::string encoding{req[http::field::content_encoding]};
+  if (!encoding.empty() && encoding != "gzip")
+    return answer(http::status::unsupported_media_type, "Content-Encoding " + encoding + " is not supported", request_id);
+  FirehoseBatch batch;
+  FirehoseLimits limits;
+  limits.max_body_bytes = o.max_body_bytes;
+  if (const FirehoseVerdict v = read_firehose_request(req.body(), encoding == "gzip", limits, batch); v.status != 200)
+    return answer(static_cast<http::status>(v.status), v.error, batch.request_id.empty() ? request_id : batch.request_id);
+  store::IngestOptions options;
+  options.spool_dir = o.data_dir;
+  const auto result = ingest_batch(worker_store(o.data_dir), "firehose " + batch.request_id, batch.documents,
+                                   batch.bad_records, options);
+  metrics.add("cspm_events_received_total", "Events (documents) received", static_cast<double>(batch.documents.size()),
+              {{"endpoint", "firehose"}});
+  metrics.add("cspm_findings_stored_total", "Finding versions newer than the stored state",
+              static_cast<double>(result.counts.findings_new + result.counts.findings_updated));
+  metrics.add("cspm_records_quarantined_total", "Records kept in the quarantine", static_cast<double>(result.counts.quarantined));
+  if (!result.status.ok())  // not acknowledged: Firehose sends the batch again
+    return answer(http::status::internal_server_error, "not stored: " + result.status.message(), batch.request_id);
+  return answer(http::status::ok, "", batch.request_id);
+}
+
+std::string json_error(const std::string& why) { return nlohmann::json{{"error", why}}.dump(); }
+
+}  // namespace
+
+Router make_ingest_routes(IngestRoutesOptions options, Metrics& metrics) {
+  return [o = std::move(options), &metrics](const HttpRequestMessage& req) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::string target{req.target().substr(0, req.target().find('?'))};
+    HttpResponseMessage res;
+    if (target == "/firehose") {
+      res = firehose(req, o, metrics);
+    } else if (target == "/healthz") {
+      const std::string problems = o.health_problems ? o.health_problems() : "";
+      res = make_response(req, problems.empty() ? http::status::ok : http::status::service_unavailable,
+                          problems.empty() ? R"({"status":"ok"})" : problems);
+    } else if (target == "/metrics") {
+      res = make_response(req, http::status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+    } else {
+      res = make_response(req, http::status::not_found, json_error("no such endpoint"));
+    }
+    metrics.observe("cspm_http_request_duration_seconds", "HTTP request duration by route",
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), {{"route", target == "/firehose" || target == "/healthz" || target == "/metrics" ? target : "other"}});
+    return res;
+  };
+}
+
+Rejecter make_ingest_rejecter(Metrics& metrics) {
+  return [&metrics](const HttpRequestMessage& req, http::status status, const std::string& why) {
+    if (req.target().substr(0, req.target().find('?')) != "/firehose")
+      return make_response(req, status, json_error(why));
+    metrics.add("cspm_firehose_requests_total", "Firehose requests by HTTP status", 1,
+                {{"code", std::to_string(static_cast<int>(status))}});
+    const auto id = req["X-Amz-Firehose-Request-Id"];
+    return make_response(req, status, firehose_response(std::string_view{id.data(), id.size()}, system_now(), why));
+  };
+}
+
+}  // namespace cspm::core

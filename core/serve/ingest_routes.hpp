@@ -1,0 +1,28 @@
+// The daemon's HTTP routes: Firehose and NDJSON ingest, /healthz, /metrics.
+#pragma once
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "http_listener.hpp"
+#include "metrics.hpp"
+
+namespace cspm::core {
+
+struct IngestRoutesOptions {
+  std::filesystem::path data_dir;        ///< the store; each worker opens its own connection
+  std::vector<std::string> firehose_keys;  ///< accepted X-Amz-Firehose-Access-Key values
+  std::vector<std::string> bearer_tokens;  ///< accepted for POST /ingest (NDJSON)
+  std::size_t max_body_bytes = 64u << 20;
+  /// What /healthz reports besides "ok" (e.g. pipeline files that failed to reload).
+  std::function<std::string()> health_problems;
+};
+
+/// POST /firehose (the Firehose HTTP endpoint contract), POST /ingest (NDJSON with a
+/// bearer token), GET /healthz, GET /metrics. A batch is answered 200 only once committed.
+Router make_ingest_routes(IngestRoutesOptions options, Metrics& metrics);
+/// Answers for requests the listener refuses unread (too large): Firehose's JSON on /firehose.
+Rejecter make_ingest_rejecter(Metrics& metrics);
+
+}  // namespace cspm::core

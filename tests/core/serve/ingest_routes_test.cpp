@@ -1,0 +1,185 @@
+// The daemon's HTTP ingest over real loopback HTTP into a real store: the Firehose
+// contract's answers, limits, slow clients, /healthz and /metrics.
+#define BOOST_TEST_MODULE ingest_routes
+#include <boost/test/unit_test.hpp>
+
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/detail/base64.hpp>
+#include <nlohmann/json.hpp>
+#include <zlib.h>
+
+#include <cspm/http_client.hpp>
+
+#include "../../../core/serve/ingest_routes.hpp"
+#include "../../../core/store/sqlite_store.hpp"
+#include "support.hpp"
+
+using namespace cspm;
+using namespace cspm::core;
+using nlohmann::json;
+
+namespace {
+
+std::string base64(const std::string& s) {
+  std::string out(boost::beast::detail::base64::encoded_size(s.size()), '\0');
+  out.resize(boost::beast::detail::base64::encode(out.data(), s.data(), s.size()));
+  return out;
+}
+
+std::string gzip(const std::string& text) {
+  z_stream z{};
+  BOOST_REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&z, text.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  BOOST_REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+std::string event(const std::string& name) {
+  return json::parse(test::read_file(std::string{CSPM_TEST_DATA} + "/reference/aws-samples-securityhub-jira/" + name)).dump();
+}
+
+std::string firehose_body(const std::string& request_id) {
+  const std::string records = event("imported_new_notautomated.template") + "\n" +
+                              event("imported_new_automated_standard_check.template") + "\n";
+  return json{{"requestId", request_id}, {"timestamp", 1578090901599}, {"records", {{{"data", base64(records)}}}}}.dump();
+}
+
+// cspmd's ingest on loopback: the listener on its own I/O thread, as in the daemon.
+struct Daemon {
+  explicit Daemon(ListenerOptions listener = {}) {
+    IngestRoutesOptions o;
+    o.data_dir = dir.path();
+    o.firehose_keys = {"k3y"};
+    o.max_body_bytes = listener.max_body_bytes;
+    listener.reject = make_ingest_rejecter(metrics);
+    { store::SqliteStore init(dir.path()); }
+    server = std::make_unique<HttpListener>(io, listener, make_ingest_routes(o, metrics));
+    server->start();
+    thread = std::thread([this] { io.run(); });
+  }
+  ~Daemon() {
+    server->stop();
+    work.reset();
+    io.stop();
+    thread.join();
+  }
+  HttpResponse post(const std::string& target, const std::string& body, HttpHeaders headers = {}) {
+    std::unique_ptr<HttpClient> client;
+    BOOST_REQUIRE(HttpClient::create("http://127.0.0.1:" + std::to_string(server->port()), {}, client).ok());
+    headers.emplace_back("Content-Type", "application/json");
+    HttpResponse res;
+    const Status s = client->send({"POST", target, headers, body}, res);
+    BOOST_REQUIRE_MESSAGE(s.ok(), s.message());
+    return res;
+  }
+  HttpResponse get(const std::string& target) {
+    std::unique_ptr<HttpClient> client;
+    BOOST_REQUIRE(HttpClient::create("http://127.0.0.1:" + std::to_string(server->port()), {}, client).ok());
+    HttpResponse res;
+    BOOST_REQUIRE(client->send({"GET", target, {}, {}}, res).ok());
+    return res;
+  }
+  std::int64_t findings() {
+    store::SqliteStore s(dir.path());
+    auto stmt = s.database().prepare("SELECT count(*) FROM findings");
+    stmt.step();
+    return stmt.integer(0);
+  }
+
+  test::TempDir dir;
+  Metrics metrics;
+  boost::asio::io_context io;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work{io.get_executor()};
+  std::unique_ptr<HttpListener> server;
+  std::thread thread;
+};
+
+const HttpHeaders kKey = {{"X-Amz-Firehose-Access-Key", "k3y"}, {"X-Amz-Firehose-Request-Id", "req-1"}};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_firehose_batch_is_answered_200_once_it_is_in_the_store) {
+  Daemon d;
+  const HttpResponse res = d.post("/firehose", firehose_body("req-1"), kKey);
+  BOOST_REQUIRE_MESSAGE(res.status == 200, res.body);
+  BOOST_TEST(res.header("Content-Type") == "application/json");
+  const json body = json::parse(res.body);
+  BOOST_TEST(body["requestId"] == "req-1");
+  BOOST_TEST(body["timestamp"].is_number_integer());
+  BOOST_TEST(!body.contains("errorMessage"));
+  BOOST_TEST(d.findings() == 2);  // committed before the answer
+  // Gzip'd, as Firehose sends when compression is on; a resend stores nothing twice.
+  HttpHeaders gz = kKey;
+  gz.emplace_back("Content-Encoding", "gzip");
+  BOOST_TEST(d.post("/firehose", gzip(firehose_body("req-1")), gz).status == 200);
+  BOOST_TEST(d.findings() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(bad_requests_get_the_contracts_answers_and_store_nothing) {
+  ListenerOptions small;
+  small.max_body_bytes = 32 * 1024;
+  Daemon d(small);
+  const auto wrong_key = d.post("/firehose", firehose_body("req-2"),
+                                {{"X-Amz-Firehose-Access-Key", "nope"}, {"X-Amz-Firehose-Request-Id", "req-2"}});
+  BOOST_TEST(wrong_key.status == 401);
+  BOOST_TEST(json::parse(wrong_key.body)["requestId"] == "req-2");
+  BOOST_TEST(json::parse(wrong_key.body)["errorMessage"].is_string());
+  BOOST_TEST(wrong_key.body.find("nope") == std::string::npos);  // the key is not echoed
+
+  HttpHeaders gz = kKey;
+  gz.emplace_back("Content-Encoding", "gzip");
+  BOOST_TEST(d.post("/firehose", "not gzip at all", gz).status == 400);
+  BOOST_TEST(d.post("/firehose", "{not json", kKey).status == 400);
+  const auto big = d.post("/firehose", json{{"requestId", "r"}, {"records", {{{"data", base64(std::string(60000, 'x'))}}}}}.dump(), kKey);
+  BOOST_TEST(big.status == 413);  // refused unread, still in the contract's form
+  BOOST_TEST(json::parse(big.body)["requestId"] == "req-1");
+  BOOST_TEST(json::parse(big.body)["errorMessage"].is_string());
+  // A small gzip body that inflates past the limit: 413 too.
+  HttpHeaders gz2 = kKey;
+  gz2.emplace_back("Content-Encoding", "gzip");
+  BOOST_TEST(d.post("/firehose", gzip(std::string(1 << 20, ' ')), gz2).status == 413);
+  BOOST_TEST(d.findings() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_client_that_never_finishes_its_request_is_cut_off) {
+  ListenerOptions quick;
+  quick.request_timeout = std::chrono::milliseconds{200};
+  Daemon d(quick);
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), d.server->port()});
+  boost::asio::write(socket, boost::asio::buffer(std::string{"POST /firehose HTTP/1.1\r\nHost: x\r\nContent-Len"}));
+  // The server closes the connection at its deadline: the read ends (no sleep here).
+  char c;
+  boost::system::error_code ec;
+  const auto n = boost::asio::read(socket, boost::asio::buffer(&c, 1), ec);
+  BOOST_TEST(n == 0u);
+  BOOST_TEST(!!ec);
+  // And the daemon still answers others.
+  BOOST_TEST(d.get("/healthz").status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(healthz_and_metrics) {
+  Daemon d;
+  BOOST_REQUIRE(d.post("/firehose", firehose_body("req-3"), kKey).status == 200);
+  const auto health = d.get("/healthz");
+  BOOST_TEST(health.status == 200);
+  BOOST_TEST(json::parse(health.body)["status"] == "ok");
+  const auto metrics = d.get("/metrics");
+  BOOST_TEST(metrics.status == 200);
+  BOOST_TEST(metrics.header("Content-Type").find("text/plain") == 0u);
+  BOOST_TEST(metrics.body.find("cspm_events_received_total{endpoint=\"firehose\"} 2") != std::string::npos, metrics.body);
+  BOOST_TEST(metrics.body.find("cspm_firehose_requests_total{code=\"200\"} 1") != std::string::npos, metrics.body);
+  BOOST_TEST(d.get("/nope").status == 404);
+}
