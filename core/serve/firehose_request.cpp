@@ -28,17 +28,6 @@ bool base64_decode(std::string_view in, std::string& out) {
 
 std::string excerpt(std::string_view s) { return std::string{s.substr(0, 4096)}; }
 
-// Lines of a record: Firehose concatenates what producers put, usually one JSON per line.
-void split_lines(std::string_view text, std::vector<std::string>& out) {
-  while (!text.empty()) {
-    const std::size_t nl = text.find('\n');
-    std::string_view line = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-    if (!line.empty()) out.emplace_back(line);
-  }
-}
-
 // A CloudWatch Logs subscription payload: the messages of a DATA_MESSAGE are the documents.
 bool read_cloudwatch_logs(const std::string& text, FirehoseBatch& out, std::string& why) {
   const json payload = json::parse(text, nullptr, false);
@@ -57,6 +46,16 @@ bool read_cloudwatch_logs(const std::string& text, FirehoseBatch& out, std::stri
 }
 
 }  // namespace
+
+void split_lines(std::string_view text, std::vector<std::string>& out) {
+  while (!text.empty()) {
+    const std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    if (!line.empty()) out.emplace_back(line);
+  }
+}
 
 bool gunzip(std::string_view in, std::size_t max_bytes, std::string& out, std::string& why) {
   z_stream z{};

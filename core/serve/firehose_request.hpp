@@ -51,6 +51,10 @@ std::string firehose_response(std::string_view request_id, std::int64_t timestam
 /// Compares an access key in constant time (the header is a secret).
 bool firehose_key_matches(std::string_view given, const std::vector<std::string>& keys);
 
+/// Appends the non-empty lines of `text` (NDJSON; Firehose concatenates what producers put,
+/// usually one JSON document per line), without their line ends.
+void split_lines(std::string_view text, std::vector<std::string>& out);
+
 /// Gunzips `in` into `out`, refusing more than `max_bytes` of output (a small body can
 /// inflate to gigabytes). False with a reason on failure.
 bool gunzip(std::string_view in, std::size_t max_bytes, std::string& out, std::string& why);

@@ -58,6 +58,49 @@ HttpResponseMessage firehose(const HttpRequestMessage& req, const IngestRoutesOp
 
 std::string json_error(const std::string& why) { return nlohmann::json{{"error", why}}.dump(); }
 
+// POST /ingest: NDJSON (or gzip'd NDJSON) of events or findings, with a bearer token.
+HttpResponseMessage ndjson(const HttpRequestMessage& req, const IngestRoutesOptions& o, Metrics& metrics) {
+  const auto answer = [&](http::status status, nlohmann::json body) {
+    metrics.add("cspm_ndjson_requests_total", "NDJSON ingest requests by HTTP status", 1,
+                {{"code", std::to_string(static_cast<int>(status))}});
+    return make_response(req, status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  };
+  if (req.method() != http::verb::post) return answer(http::status::method_not_allowed, {{"error", "use POST"}});
+  const auto auth = req[http::field::authorization];
+  const std::string_view given{auth.data(), auth.size()};
+  if (given.rfind("Bearer ", 0) != 0 || !firehose_key_matches(given.substr(7), o.bearer_tokens)) {
+    auto r = answer(http::status::unauthorized, {{"error", "a valid bearer token is required"}});
+    r.set(http::field::www_authenticate, "Bearer");
+    return r;
+  }
+  std::string inflated;
+  std::string_view body = req.body();
+  const std::string encoding{req[http::field::content_encoding]};
+  if (encoding == "gzip") {
+    std::string why;
+    if (!gunzip(body, o.max_body_bytes, inflated, why))
+      return answer(why.find("larger than") != std::string::npos ? http::status::payload_too_large : http::status::bad_request,
+                    {{"error", "request body: " + why}});
+    body = inflated;
+  } else if (!encoding.empty()) {
+    return answer(http::status::unsupported_media_type, {{"error", "Content-Encoding " + encoding + " is not supported"}});
+  }
+  std::vector<std::string> documents;
+  split_lines(body, documents);
+  store::IngestOptions options;
+  options.spool_dir = o.data_dir;
+  const auto r = ingest_batch(worker_store(o.data_dir), "http ingest", documents, {}, options);
+  metrics.add("cspm_events_received_total", "Events (documents) received", static_cast<double>(documents.size()),
+              {{"endpoint", "ndjson"}});
+  metrics.add("cspm_findings_stored_total", "Finding versions newer than the stored state",
+              static_cast<double>(r.counts.findings_new + r.counts.findings_updated));
+  metrics.add("cspm_records_quarantined_total", "Records kept in the quarantine", static_cast<double>(r.counts.quarantined));
+  if (!r.status.ok()) return answer(http::status::internal_server_error, {{"error", "not stored: " + r.status.message()}});
+  return answer(http::status::ok, {{"events", r.counts.events}, {"findings_new", r.counts.findings_new},
+                                   {"findings_updated", r.counts.findings_updated}, {"stale", r.counts.stale},
+                                   {"quarantined", r.counts.quarantined}});
+}
+
 }  // namespace
 
 Router make_ingest_routes(IngestRoutesOptions options, Metrics& metrics) {
@@ -67,6 +110,8 @@ Router make_ingest_routes(IngestRoutesOptions options, Metrics& metrics) {
     HttpResponseMessage res;
     if (target == "/firehose") {
       res = firehose(req, o, metrics);
+    } else if (target == "/ingest") {
+      res = ndjson(req, o, metrics);
     } else if (target == "/healthz") {
       const std::string problems = o.health_problems ? o.health_problems() : "";
       res = make_response(req, problems.empty() ? http::status::ok : http::status::service_unavailable,
@@ -77,7 +122,7 @@ Router make_ingest_routes(IngestRoutesOptions options, Metrics& metrics) {
       res = make_response(req, http::status::not_found, json_error("no such endpoint"));
     }
     metrics.observe("cspm_http_request_duration_seconds", "HTTP request duration by route",
-                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), {{"route", target == "/firehose" || target == "/healthz" || target == "/metrics" ? target : "other"}});
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), {{"route", target == "/firehose" || target == "/ingest" || target == "/healthz" || target == "/metrics" ? target : "other"}});
     return res;
   };
 }

@@ -61,6 +61,7 @@ struct Daemon {
     IngestRoutesOptions o;
     o.data_dir = dir.path();
     o.firehose_keys = {"k3y"};
+    o.bearer_tokens = {"t0ken"};
     o.max_body_bytes = listener.max_body_bytes;
     listener.reject = make_ingest_rejecter(metrics);
     { store::SqliteStore init(dir.path()); }
@@ -168,6 +169,22 @@ BOOST_AUTO_TEST_CASE(a_client_that_never_finishes_its_request_is_cut_off) {
   BOOST_TEST(!!ec);
   // And the daemon still answers others.
   BOOST_TEST(d.get("/healthz").status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(ndjson_with_a_bearer_token_answers_with_the_ingest_counts) {
+  Daemon d;
+  const std::string body = event("imported_new_notautomated.template") + "\n{not json\n" +
+                           event("imported_new_automated_standard_check.template") + "\n";
+  BOOST_TEST(d.post("/ingest", body, {{"Authorization", "Bearer wrong"}}).status == 401);
+  BOOST_TEST(d.post("/ingest", body).status == 401);
+  BOOST_TEST(d.findings() == 0);
+  const auto res = d.post("/ingest", body, {{"Authorization", "Bearer t0ken"}});
+  BOOST_REQUIRE_MESSAGE(res.status == 200, res.body);
+  const json counts = json::parse(res.body);
+  BOOST_TEST(counts["events"] == 3);
+  BOOST_TEST(counts["findings_new"] == 2);
+  BOOST_TEST(counts["quarantined"] == 1);
+  BOOST_TEST(d.findings() == 2);
 }
 
 BOOST_AUTO_TEST_CASE(healthz_and_metrics) {
