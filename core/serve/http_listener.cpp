@@ -3,6 +3,7 @@
 #include "http_listener.hpp"
 
 #include <array>
+#include <atomic>
 #include <optional>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -28,7 +29,7 @@ struct HttpListener::Impl : std::enable_shared_from_this<HttpListener::Impl> {
   Router router;
   tcp::acceptor acceptor;
   asio::thread_pool pool;
-  bool stopped = false;
+  std::atomic<bool> stopped{false};  // read by sessions on their own strands
   unsigned short port = 0;
 
   void accept() {
