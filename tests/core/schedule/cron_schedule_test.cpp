@@ -4,28 +4,16 @@
 
 #include <cspm/time.hpp>
 
-#include "../../../core/schedule/cron_schedule.hpp"
+#include "schedule_support.hpp"
 
 using namespace cspm;
 using core::CronSchedule;
 using core::SysSeconds;
+using test::at;
+using test::cron;
+using test::iso;
 
 namespace {
-
-SysSeconds at(const std::string& iso) {
-  const auto ms = parse_timestamp(iso);
-  BOOST_REQUIRE_MESSAGE(ms, iso);
-  return SysSeconds{std::chrono::seconds{*ms / 1000}};
-}
-
-std::string iso(SysSeconds t) { return format_timestamp(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count()); }
-
-CronSchedule cron(const std::string& expression, const std::string& zone = "Europe/Berlin") {
-  auto parsed = CronSchedule::parse(expression, zone);
-  const std::string* why = std::get_if<std::string>(&parsed);
-  BOOST_REQUIRE_MESSAGE(!why, expression << ": " << (why ? *why : ""));
-  return std::get<CronSchedule>(parsed);
-}
 
 std::string error_of(const std::string& expression, const std::string& zone = "UTC") {
   auto parsed = CronSchedule::parse(expression, zone);

@@ -6,29 +6,16 @@
 #include <cspm/time.hpp>
 
 #include "../../../core/schedule/scheduler.hpp"
+#include "schedule_support.hpp"
 
 using namespace cspm;
 using core::CronSchedule;
 using core::Scheduler;
 using core::SysSeconds;
+using test::at;
+using test::cron;
+using test::iso;
 
-namespace {
-
-SysSeconds at(const std::string& iso) {
-  const auto ms = parse_timestamp(iso);
-  BOOST_REQUIRE_MESSAGE(ms, iso);
-  return SysSeconds{std::chrono::seconds{*ms / 1000}};
-}
-
-std::string iso(SysSeconds t) {
-  return format_timestamp(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
-}
-
-CronSchedule cron(const std::string& expression, const std::string& zone = "Europe/Berlin") {
-  return std::get<CronSchedule>(CronSchedule::parse(expression, zone));
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_CASE(a_daily_pipeline_is_due_once_at_its_time) {
   Scheduler s;

@@ -8,24 +8,14 @@
 
 #include "../../../core/serve/batch_ingest.hpp"
 #include "../../../core/store/sqlite_store.hpp"
-#include "support.hpp"
+#include "serve_support.hpp"
 
 using namespace cspm;
 using namespace cspm::core;
 using nlohmann::json;
+using test::base64;
 
 namespace {
-
-std::string base64(const std::string& s) {
-  std::string out(boost::beast::detail::base64::encoded_size(s.size()), '\0');
-  out.resize(boost::beast::detail::base64::encode(out.data(), s.data(), s.size()));
-  return out;
-}
-
-// One line of JSON from an AWS sample event (pretty-printed in the file).
-std::string event(const std::string& name) {
-  return json::parse(test::read_file(std::string{CSPM_TEST_DATA} + "/reference/aws-samples-securityhub-jira/" + name)).dump();
-}
 
 std::int64_t count(store::SqliteStore& s, const std::string& sql) {
   auto stmt = s.database().prepare(sql);
@@ -38,8 +28,8 @@ std::int64_t count(store::SqliteStore& s, const std::string& sql) {
 BOOST_AUTO_TEST_CASE(a_batch_is_stored_with_its_bad_records_quarantined_and_a_resend_changes_nothing) {
   test::TempDir dir;
   store::SqliteStore db(dir.path());
-  const std::string a = event("imported_new_notautomated.template");
-  const std::string b = event("imported_new_automated_standard_check.template");
+  const std::string a = test::sample_event("imported_new_notautomated.template");
+  const std::string b = test::sample_event("imported_new_automated_standard_check.template");
   const json request = {{"requestId", "req-1"},
                         {"timestamp", 1578090901599},
                         {"records", {{{"data", base64(a + "\n" + b + "\n")}}, {{"data", "%%% not base64"}}, {{"data", base64("{broken")}}}}};
@@ -74,12 +64,12 @@ BOOST_AUTO_TEST_CASE(a_store_that_cannot_be_written_fails_the_batch_so_it_is_not
   db.database().exec("PRAGMA query_only = 1");
   store::IngestOptions options;
   options.spool_dir = dir.path();
-  const auto r = ingest_batch(db, "firehose req-2", {event("imported_new_notautomated.template")}, {}, options);
+  const auto r = ingest_batch(db, "firehose req-2", {test::sample_event("imported_new_notautomated.template")}, {}, options);
   BOOST_TEST(!r.status.ok());
   const auto missing = dir.path() / "no-such-dir";
   options.spool_dir = missing;
   db.database().exec("PRAGMA query_only = 0");
-  const auto r2 = ingest_batch(db, "firehose req-3", {event("imported_new_notautomated.template")}, {}, options);
+  const auto r2 = ingest_batch(db, "firehose req-3", {test::sample_event("imported_new_notautomated.template")}, {}, options);
   BOOST_TEST(!r2.status.ok());
   BOOST_TEST(r2.status.message().find("cannot spool") != std::string::npos, r2.status.message());
 }

@@ -8,36 +8,18 @@
 #include <zlib.h>
 
 #include "../../../core/serve/firehose_request.hpp"
-#include "support.hpp"
+#include "serve_support.hpp"
 
 using namespace cspm;
 using namespace cspm::core;
 using nlohmann::json;
+using test::base64;
+using test::gzip;
 
 namespace {
 
 std::string captured(const std::string& name) {
   return test::read_file(std::string{CSPM_TEST_DATA} + "/reference/firehose-grafana-agent/" + name);
-}
-
-std::string gzip(const std::string& text) {
-  z_stream z{};
-  BOOST_REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&z, text.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  BOOST_REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
-std::string base64(const std::string& s) {
-  std::string out(boost::beast::detail::base64::encoded_size(s.size()), '\0');
-  out.resize(boost::beast::detail::base64::encode(out.data(), s.data(), s.size()));
-  return out;
 }
 
 std::string request(const std::vector<std::string>& datas) {

@@ -17,41 +17,19 @@
 
 #include "../../../core/serve/ingest_routes.hpp"
 #include "../../../core/store/sqlite_store.hpp"
-#include "support.hpp"
+#include "serve_support.hpp"
 
 using namespace cspm;
 using namespace cspm::core;
 using nlohmann::json;
+using test::base64;
+using test::gzip;
 
 namespace {
 
-std::string base64(const std::string& s) {
-  std::string out(boost::beast::detail::base64::encoded_size(s.size()), '\0');
-  out.resize(boost::beast::detail::base64::encode(out.data(), s.data(), s.size()));
-  return out;
-}
-
-std::string gzip(const std::string& text) {
-  z_stream z{};
-  BOOST_REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&z, text.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  BOOST_REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
-std::string event(const std::string& name) {
-  return json::parse(test::read_file(std::string{CSPM_TEST_DATA} + "/reference/aws-samples-securityhub-jira/" + name)).dump();
-}
-
 std::string firehose_body(const std::string& request_id) {
-  const std::string records = event("imported_new_notautomated.template") + "\n" +
-                              event("imported_new_automated_standard_check.template") + "\n";
+  const std::string records = test::sample_event("imported_new_notautomated.template") + "\n" +
+                              test::sample_event("imported_new_automated_standard_check.template") + "\n";
   return json{{"requestId", request_id}, {"timestamp", 1578090901599}, {"records", {{{"data", base64(records)}}}}}.dump();
 }
 
@@ -173,8 +151,8 @@ BOOST_AUTO_TEST_CASE(a_client_that_never_finishes_its_request_is_cut_off) {
 
 BOOST_AUTO_TEST_CASE(ndjson_with_a_bearer_token_answers_with_the_ingest_counts) {
   Daemon d;
-  const std::string body = event("imported_new_notautomated.template") + "\n{not json\n" +
-                           event("imported_new_automated_standard_check.template") + "\n";
+  const std::string body = test::sample_event("imported_new_notautomated.template") + "\n{not json\n" +
+                           test::sample_event("imported_new_automated_standard_check.template") + "\n";
   BOOST_TEST(d.post("/ingest", body, {{"Authorization", "Bearer wrong"}}).status == 401);
   BOOST_TEST(d.post("/ingest", body).status == 401);
   BOOST_TEST(d.findings() == 0);
