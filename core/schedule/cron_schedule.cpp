@@ -122,8 +122,9 @@ std::variant<CronSchedule, std::string> CronSchedule::parse(std::string_view exp
       if (i == 4) c.weekdays_.set(static_cast<std::size_t>(v));
     }
   }
-  c.any_day_ = fields[2] == "*";
-  c.any_weekday_ = fields[4] == "*";
+  // Vixie cron: a field that starts with "*" ("*", "*/2") does not restrict the day.
+  c.any_day_ = fields[2].front() == '*';
+  c.any_weekday_ = fields[4].front() == '*';
   return c;
 }
 

@@ -47,8 +47,8 @@ class CronSchedule {
   std::bitset<32> days_;    // 1..31
   std::bitset<13> months_;  // 1..12
   std::bitset<7> weekdays_; // 0 = Sunday
-  bool any_day_ = false;     // day-of-month was "*"
-  bool any_weekday_ = false; // day-of-week was "*"
+  bool any_day_ = false;     // day-of-month started with "*"
+  bool any_weekday_ = false; // day-of-week started with "*"
 };
 
 }  // namespace cspm::core

@@ -6,10 +6,14 @@ namespace cspm::core {
 void Scheduler::set(const std::string& pipeline, const CronSchedule& schedule, std::optional<SysSeconds> last_run,
                     SysSeconds now) {
   Entry& e = entries_[pipeline];
+  // A time of the old schedule that came while nobody called take_due() is still owed.
+  const bool old_time_due = e.schedule && e.next && *e.next <= now;
   e.schedule = schedule;
   e.next = schedule.next_after(now);
   if (e.pending && e.pending->reason != Reason::manual) e.pending.reset();  // the old schedule's
-  if (last_run && !e.pending)
+  if (old_time_due && !e.pending) e.pending = Due{pipeline, now, Reason::schedule};
+  // While a run is going, it is the catch-up: no second one behind it.
+  if (last_run && !e.pending && !e.running)
     if (const auto missed = schedule.last_at_or_before(now); missed && *missed > *last_run)
       e.pending = Due{pipeline, *missed, Reason::catch_up};
 }

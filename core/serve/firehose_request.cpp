@@ -64,22 +64,26 @@ bool gunzip(std::string_view in, std::size_t max_bytes, std::string& out, std::s
   z.avail_in = static_cast<uInt>(in.size());
   out.clear();
   char buffer[65536];
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
+  const auto fail = [&](std::string reason) {
+    why = std::move(reason);
+    inflateEnd(&z);
+    return false;
+  };
+  for (;;) {
     z.next_out = reinterpret_cast<Bytef*>(buffer);
     z.avail_out = sizeof buffer;
-    rc = inflate(&z, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) {
-      why = std::string{"not valid gzip: "} + (z.msg ? z.msg : rc == Z_BUF_ERROR ? "truncated" : "corrupt");
-      inflateEnd(&z);
-      return false;
-    }
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END)
+      return fail(std::string{"not valid gzip: "} + (z.msg ? z.msg : rc == Z_BUF_ERROR ? "truncated" : "corrupt"));
     out.append(buffer, sizeof buffer - z.avail_out);
-    if (out.size() > max_bytes) {
-      why = "larger than " + std::to_string(max_bytes) + " bytes uncompressed";
-      inflateEnd(&z);
-      return false;
-    }
+    if (out.size() > max_bytes) return fail("larger than " + std::to_string(max_bytes) + " bytes uncompressed");
+    if (rc != Z_STREAM_END) continue;
+    if (z.avail_in == 0) break;
+    // gzip allows several members one after another (`cat a.gz b.gz`): read them all,
+    // rather than stopping after the first and losing the rest.
+    if (z.avail_in < 2 || z.next_in[0] != 0x1f || z.next_in[1] != 0x8b)
+      return fail("not valid gzip: trailing bytes after the end of the stream");
+    inflateReset(&z);
   }
   inflateEnd(&z);
   return true;
@@ -105,6 +109,7 @@ FirehoseVerdict read_firehose_request(std::string_view body, bool gzip, const Fi
   const json& records = request["records"];
   out.records = records.size();
   std::string bytes, text;
+  std::size_t decoded = 0;  // small gzip'd records can add up to far more than the body
   for (std::size_t i = 0; i < records.size(); ++i) {
     const json& r = records[i];
     const std::string* data = r.is_object() && r.contains("data") && r["data"].is_string() ? &r["data"].get_ref<const std::string&>() : nullptr;
@@ -129,6 +134,8 @@ FirehoseVerdict read_firehose_request(std::string_view body, bool gzip, const Fi
         bad("record: " + why);
         continue;
       }
+      if ((decoded += text.size()) > limits.max_decoded_bytes)
+        return {413, "records larger than " + std::to_string(limits.max_decoded_bytes) + " bytes decoded"};
       if (!read_cloudwatch_logs(text, out, why)) bad(why);
       continue;
     }
@@ -146,7 +153,7 @@ std::string firehose_response(std::string_view request_id, std::int64_t timestam
 bool firehose_key_matches(std::string_view given, const std::vector<std::string>& keys) {
   bool match = false;
   for (const auto& k : keys)  // every key compared, so timing says nothing about which
-    match |= k.size() == given.size() && CRYPTO_memcmp(k.data(), given.data(), k.size()) == 0;
+    match |= !k.empty() && k.size() == given.size() && CRYPTO_memcmp(k.data(), given.data(), k.size()) == 0;
   return match;
 }
 

@@ -30,6 +30,7 @@ struct FirehoseBatch {
 struct FirehoseLimits {
   std::size_t max_body_bytes = 64u << 20;         ///< Firehose's own maximum, uncompressed
   std::size_t max_record_bytes = 8u << 20;        ///< one record after base64 and gunzip
+  std::size_t max_decoded_bytes = 256u << 20;     ///< all records after gunzip (else 413)
 };
 
 /// The HTTP status to answer and why (200 with an empty message on success).
@@ -48,7 +49,8 @@ FirehoseVerdict read_firehose_request(std::string_view body, bool gzip, const Fi
 /// The response body the contract requires: {"requestId", "timestamp"[, "errorMessage"]}.
 std::string firehose_response(std::string_view request_id, std::int64_t timestamp_ms, std::string_view error = {});
 
-/// Compares an access key in constant time (the header is a secret).
+/// Compares an access key in constant time (the header is a secret). An empty key never
+/// matches.
 bool firehose_key_matches(std::string_view given, const std::vector<std::string>& keys);
 
 /// Appends the non-empty lines of `text` (NDJSON; Firehose concatenates what producers put,
@@ -56,7 +58,8 @@ bool firehose_key_matches(std::string_view given, const std::vector<std::string>
 void split_lines(std::string_view text, std::vector<std::string>& out);
 
 /// Gunzips `in` into `out`, refusing more than `max_bytes` of output (a small body can
-/// inflate to gigabytes). False with a reason on failure.
+/// inflate to gigabytes). Reads every member of a multi-member file; trailing bytes that
+/// are not another member are an error. False with a reason on failure.
 bool gunzip(std::string_view in, std::size_t max_bytes, std::string& out, std::string& why);
 
 }  // namespace cspm::core

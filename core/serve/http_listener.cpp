@@ -4,10 +4,13 @@
 
 #include <array>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <optional>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 
@@ -18,130 +21,191 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
+std::string too_large(std::size_t limit) { return "request body over " + std::to_string(limit) + " bytes"; }
+
 }  // namespace
 
 struct HttpListener::Impl : std::enable_shared_from_this<HttpListener::Impl> {
-  Impl(asio::io_context& io, ListenerOptions o, Router r)
-      : io(io), options(std::move(o)), router(std::move(r)), acceptor(asio::make_strand(io)), pool(options.workers) {}
+  class Session;
+
+  Impl(asio::io_context& context, ListenerOptions o, Router r)
+      : io(context), options(std::move(o)), router(std::move(r)), acceptor(asio::make_strand(io)),
+        retry(acceptor.get_executor()), pool(options.workers) {}
 
   asio::io_context& io;
   ListenerOptions options;
   Router router;
   tcp::acceptor acceptor;
+  asio::steady_timer retry;  // after an accept error such as EMFILE: wait, do not spin
   asio::thread_pool pool;
   std::atomic<bool> stopped{false};  // read by sessions on their own strands
   unsigned short port = 0;
+  std::mutex sessions_mutex;
+  std::map<Session*, std::weak_ptr<Session>> sessions;  // to close idle ones on stop()
 
-  void accept() {
-    acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-      if (self->stopped) return;
-      if (!ec) std::make_shared<Session>(self, std::move(socket))->read();
-      self->accept();
+  void accept();
+
+  std::size_t open_sessions() {
+    std::lock_guard lock(sessions_mutex);
+    return sessions.size();
+  }
+  void close_idle_sessions();
+};
+
+class HttpListener::Impl::Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(std::shared_ptr<Impl> owner, tcp::socket socket) : owner_(std::move(owner)), stream_(std::move(socket)) {}
+  ~Session() {
+    std::lock_guard lock(owner_->sessions_mutex);
+    owner_->sessions.erase(this);
+  }
+
+  void start() {
+    {
+      std::lock_guard lock(owner_->sessions_mutex);
+      owner_->sessions.emplace(this, weak_from_this());
+    }
+    read();
+  }
+
+  // On the session's strand: a connection waiting for its next request is closed; one
+  // with a request in progress closes after its answer (write() sees `stopped`).
+  void close_if_idle() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) self->close({});
     });
   }
 
-  class Session : public std::enable_shared_from_this<Session> {
-   public:
-    Session(std::shared_ptr<Impl> owner, tcp::socket socket) : owner_(std::move(owner)), stream_(std::move(socket)) {}
+ private:
+  void read() {
+    busy_ = false;
+    parser_.emplace();
+    parser_->body_limit(owner_->options.max_body_bytes);
+    parser_->header_limit(64 * 1024);
+    // The first request of a connection, and each after, must arrive whole in time.
+    stream_.expires_after(first_ ? owner_->options.request_timeout : owner_->options.idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->on_header(ec);
+    });
+  }
 
-    void read() {
-      parser_.emplace();
-      parser_->body_limit(owner_->options.max_body_bytes);
-      parser_->header_limit(64 * 1024);
-      // The first request of a connection, and each after, must arrive whole in time.
-      stream_.expires_after(first_ ? owner_->options.request_timeout : owner_->options.idle_timeout);
-      http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        self->on_header(ec);
-      });
-    }
+  void on_header(beast::error_code ec) {
+    busy_ = true;
+    // Beast checks a declared Content-Length against the body limit with the header.
+    if (ec == http::error::body_limit) return reject(http::status::payload_too_large, too_large(owner_->options.max_body_bytes));
+    if (ec) return close(ec);
+    first_ = false;
+    if (const auto length = parser_->content_length(); length && *length > owner_->options.max_body_bytes)
+      return reject(http::status::payload_too_large, too_large(owner_->options.max_body_bytes));
+    if (owner_->options.admit)
+      if (auto refusal = owner_->options.admit(parser_->get())) {
+        refusal->keep_alive(false);  // the body is not read: this connection is done
+        return write(std::move(*refusal));
+      }
+    stream_.expires_after(owner_->options.request_timeout);
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, std::size_t) {
+      self->on_body(e);
+    });
+  }
 
-   private:
-    void on_header(beast::error_code ec) {
-      // Beast checks a declared Content-Length against the body limit with the header.
-      if (ec == http::error::body_limit)
-        return reject(http::status::payload_too_large, "request body over " + std::to_string(owner_->options.max_body_bytes) + " bytes");
-      if (ec) return close(ec);
-      first_ = false;
-      if (const auto length = parser_->content_length(); length && *length > owner_->options.max_body_bytes)
-        return reject(http::status::payload_too_large, "request body over " + std::to_string(owner_->options.max_body_bytes) + " bytes");
-      stream_.expires_after(owner_->options.request_timeout);
-      http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, std::size_t) {
-        self->on_body(e);
-      });
-    }
+  void on_body(beast::error_code ec) {
+    if (ec == http::error::body_limit) return reject(http::status::payload_too_large, too_large(owner_->options.max_body_bytes));
+    if (ec) return close(ec);
+    if (owner_->stopped) return close({});  // not started, not answered: the sender retries elsewhere
+    stream_.expires_never();  // the router may take a while (a store commit)
+    request_ = parser_->release();
+    asio::post(owner_->pool, [self = shared_from_this()] {
+      HttpResponseMessage response;
+      try {
+        response = self->owner_->router(self->request_);
+      } catch (const std::exception&) {  // the router's own errors are answers; this is a bug
+        response = make_response(self->request_, http::status::internal_server_error, R"({"error":"internal error"})");
+      }
+      asio::post(self->stream_.get_executor(), [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
+    });
+  }
 
-    void on_body(beast::error_code ec) {
-      if (ec == http::error::body_limit)
-        return reject(http::status::payload_too_large, "request body over " + std::to_string(owner_->options.max_body_bytes) + " bytes");
-      if (ec) return close(ec);
-      stream_.expires_never();  // the router may take a while (a store commit)
-      request_ = parser_->release();
-      asio::post(owner_->pool, [self = shared_from_this()] {
-        HttpResponseMessage response;
-        try {
-          response = self->owner_->router(self->request_);
-        } catch (const std::exception&) {  // the router's own errors are answers; this is a bug
-          response = make_response(self->request_, http::status::internal_server_error,
-                                   std::string{R"({"error":"internal error"})"});
-        }
-        asio::post(self->stream_.get_executor(), [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
-      });
-    }
+  void reject(http::status status, const std::string& why) {
+    request_ = parser_->release();
+    auto r = owner_->options.reject ? owner_->options.reject(request_, status, why)
+                                    : make_response(request_, status, R"({"error":")" + why + R"("})");
+    r.keep_alive(false);  // the rest of the body is not read: this connection is done
+    write(std::move(r));
+  }
 
-    void reject(http::status status, const std::string& why) {
-      request_ = parser_->release();
-      auto r = owner_->options.reject ? owner_->options.reject(request_, status, why)
-                                      : make_response(request_, status, R"({"error":")" + why + R"("})");
-      r.keep_alive(false);  // the rest of the body is not read: this connection is done
-      write(std::move(r));
-    }
+  void write(HttpResponseMessage response) {
+    response_ = std::make_shared<HttpResponseMessage>(std::move(response));
+    response_->prepare_payload();
+    stream_.expires_after(owner_->options.request_timeout);
+    http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close(ec);
+      if (!self->response_->keep_alive() || self->owner_->stopped) return self->linger();
+      self->read();
+    });
+  }
 
-    void write(HttpResponseMessage response) {
-      response_ = std::make_shared<HttpResponseMessage>(std::move(response));
-      response_->prepare_payload();
-      stream_.expires_after(owner_->options.request_timeout);
-      http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (ec) return self->close(ec);
-        if (!self->response_->keep_alive() || self->owner_->stopped) return self->linger();
-        self->read();
-      });
-    }
+  // Closing a socket with unread input resets the connection, and the client may lose
+  // the answer (a 413 to a body it is still sending): say we are done, then drain.
+  void linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(owner_->options.request_timeout);
+    drain_ = std::make_shared<std::array<char, 16384>>();
+    drain_more();
+  }
+  void drain_more() {
+    stream_.async_read_some(asio::buffer(*drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close(ec);
+      self->drain_more();
+    });
+  }
 
-    // Closing a socket with unread input resets the connection, and the client may lose
-    // the answer (a 413 to a body it is still sending): say we are done, then drain.
-    void linger() {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      stream_.expires_after(owner_->options.request_timeout);
-      drain_ = std::make_shared<std::array<char, 16384>>();
-      stream_.async_read_some(asio::buffer(*drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (ec) return self->close(ec);
-        self->linger_more();
-      });
-    }
-    void linger_more() {
-      stream_.async_read_some(asio::buffer(*drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (ec) return self->close(ec);
-        self->linger_more();
-      });
-    }
+  void close(beast::error_code) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
 
-    void close(beast::error_code) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-      stream_.socket().close(ignored);
-    }
-
-    std::shared_ptr<Impl> owner_;
-    beast::tcp_stream stream_;
-    beast::flat_buffer buffer_;
-    std::optional<http::request_parser<http::string_body>> parser_;
-    HttpRequestMessage request_;
-    std::shared_ptr<HttpResponseMessage> response_;
-    std::shared_ptr<std::array<char, 16384>> drain_;
-    bool first_ = true;
-  };
+  std::shared_ptr<Impl> owner_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpRequestMessage request_;
+  std::shared_ptr<HttpResponseMessage> response_;
+  std::shared_ptr<std::array<char, 16384>> drain_;
+  bool first_ = true;
+  bool busy_ = false;  // a request is being read, routed or answered
 };
+
+void HttpListener::Impl::accept() {
+  acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+    if (self->stopped) return;
+    if (ec) {
+      self->retry.expires_after(std::chrono::milliseconds(100));
+      self->retry.async_wait([self](beast::error_code) {
+        if (!self->stopped) self->accept();
+      });
+      return;
+    }
+    if (self->open_sessions() >= self->options.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      std::make_shared<Session>(self, std::move(socket))->start();
+    }
+    self->accept();
+  });
+}
+
+void HttpListener::Impl::close_idle_sessions() {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (const auto& [raw, weak] : sessions)
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+  }
+  for (const auto& s : live) s->close_if_idle();
+}
 
 HttpListener::HttpListener(asio::io_context& io, ListenerOptions options, Router router)
     : impl_(std::make_shared<Impl>(io, std::move(options), std::move(router))) {
@@ -161,11 +225,13 @@ HttpListener::~HttpListener() {
 void HttpListener::start() { impl_->accept(); }
 
 void HttpListener::stop() {
+  if (impl_->stopped.exchange(true)) return;
   asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
-    impl->stopped = true;
     beast::error_code ignored;
     impl->acceptor.close(ignored);
+    impl->retry.cancel();
   });
+  impl_->close_idle_sessions();
 }
 
 unsigned short HttpListener::port() const noexcept { return impl_->port; }

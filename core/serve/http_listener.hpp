@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -21,6 +22,10 @@ using Router = std::function<HttpResponseMessage(const HttpRequestMessage&)>;
 /// Answers a request refused before its body was read (413), from its header alone, in the
 /// form its route's contract requires.
 using Rejecter = std::function<HttpResponseMessage(const HttpRequestMessage&, http::status, const std::string& why)>;
+/// Looks at a request's header before its body is read (on the I/O thread: keep it cheap)
+/// and returns an answer to refuse it unread (401 to a wrong key: no 64 MB body is read for
+/// a sender that cannot be let in), or nothing to go on.
+using Admitter = std::function<std::optional<HttpResponseMessage>(const HttpRequestMessage& header)>;
 
 struct ListenerOptions {
   std::string address = "127.0.0.1";
@@ -29,7 +34,9 @@ struct ListenerOptions {
   std::chrono::milliseconds request_timeout{60000};  ///< to receive one whole request (slow clients)
   std::chrono::milliseconds idle_timeout{120000};    ///< a kept-alive connection with nothing to say
   unsigned workers = 2;
+  std::size_t max_connections = 512;  ///< more are closed at once (file descriptors are finite)
   Rejecter reject;  ///< empty: {"error": why}
+  Admitter admit;   ///< empty: every header is admitted
 };
 
 class HttpListener {
@@ -38,8 +45,8 @@ class HttpListener {
   HttpListener(boost::asio::io_context& io, ListenerOptions options, Router router);
   ~HttpListener();
   void start();
-  /// Stops accepting; a connection closes after the exchange in progress (idle ones at
-  /// their idle timeout). Requests in the workers finish.
+  /// Stops accepting and closes idle connections; a connection with a request in progress
+  /// closes once it is answered. Requests in the workers finish.
   void stop();
   unsigned short port() const noexcept;
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <mutex>
 
+#include <boost/beast/core/string.hpp>
 #include <nlohmann/json.hpp>
 
 #include <cspm/time.hpp>
@@ -23,17 +24,37 @@ store::Store& worker_store(const std::filesystem::path& data_dir) {
   return *s;
 }
 
+std::string_view header(const HttpRequestMessage& req, std::string_view name) {
+  const auto v = req[boost::beast::string_view{name.data(), name.size()}];
+  return {v.data(), v.size()};
+}
+
+std::string target_path(const HttpRequestMessage& req) {
+  return std::string{req.target().substr(0, req.target().find('?'))};
+}
+
+HttpResponseMessage firehose_answer(const HttpRequestMessage& req, Metrics& metrics, http::status status,
+                                    const std::string& error, std::string_view id) {
+  metrics.add("cspm_firehose_requests_total", "Firehose requests by HTTP status", 1,
+              {{"code", std::to_string(static_cast<int>(status))}});
+  return make_response(req, status, firehose_response(id, system_now(), error));
+}
+
+// What the header alone decides for /firehose: method and access key.
+std::optional<HttpResponseMessage> firehose_refusal(const HttpRequestMessage& req, const IngestRoutesOptions& o, Metrics& metrics) {
+  const std::string_view id = header(req, "X-Amz-Firehose-Request-Id");
+  if (req.method() != http::verb::post) return firehose_answer(req, metrics, http::status::method_not_allowed, "use POST", id);
+  if (!firehose_key_matches(header(req, "X-Amz-Firehose-Access-Key"), o.firehose_keys))
+    return firehose_answer(req, metrics, http::status::unauthorized, "access key not accepted", id);
+  return std::nullopt;
+}
+
 HttpResponseMessage firehose(const HttpRequestMessage& req, const IngestRoutesOptions& o, Metrics& metrics) {
-  const std::string request_id{req["X-Amz-Firehose-Request-Id"]};
+  const std::string request_id{header(req, "X-Amz-Firehose-Request-Id")};
   const auto answer = [&](http::status status, const std::string& error, const std::string& id) {
-    metrics.add("cspm_firehose_requests_total", "Firehose requests by HTTP status", 1,
-                {{"code", std::to_string(static_cast<int>(status))}});
-    return make_response(req, status, firehose_response(id, system_now(), error));
+    return firehose_answer(req, metrics, status, error, id);
   };
-  if (req.method() != http::verb::post) return answer(http::status::method_not_allowed, "use POST", request_id);
-  const auto key = req["X-Amz-Firehose-Access-Key"];
-  if (!firehose_key_matches(std::string_view{key.data(), key.size()}, o.firehose_keys))
-    return answer(http::status::unauthorized, "access key not accepted", request_id);
+  if (auto refusal = firehose_refusal(req, o, metrics)) return std::move(*refusal);
   const std::string encoding{req[http::field::content_encoding]};
   if (!encoding.empty() && encoding != "gzip")
     return answer(http::status::unsupported_media_type, "Content-Encoding " + encoding + " is not supported", request_id);
@@ -51,28 +72,36 @@ HttpResponseMessage firehose(const HttpRequestMessage& req, const IngestRoutesOp
   metrics.add("cspm_findings_stored_total", "Finding versions newer than the stored state",
               static_cast<double>(result.counts.findings_new + result.counts.findings_updated));
   metrics.add("cspm_records_quarantined_total", "Records kept in the quarantine", static_cast<double>(result.counts.quarantined));
-  if (!result.status.ok())  // not acknowledged: Firehose sends the batch again
-    return answer(http::status::internal_server_error, "not stored: " + result.status.message(), batch.request_id);
+  if (!result.status.ok()) {  // not acknowledged: Firehose sends the batch again
+    if (o.log) o.log("error", "firehose " + batch.request_id + " not stored: " + result.status.message());
+    return answer(http::status::internal_server_error, "not stored: the store could not take the batch", batch.request_id);
+  }
   return answer(http::status::ok, "", batch.request_id);
 }
 
 std::string json_error(const std::string& why) { return nlohmann::json{{"error", why}}.dump(); }
 
-// POST /ingest: NDJSON (or gzip'd NDJSON) of events or findings, with a bearer token.
-HttpResponseMessage ndjson(const HttpRequestMessage& req, const IngestRoutesOptions& o, Metrics& metrics) {
-  const auto answer = [&](http::status status, nlohmann::json body) {
-    metrics.add("cspm_ndjson_requests_total", "NDJSON ingest requests by HTTP status", 1,
-                {{"code", std::to_string(static_cast<int>(status))}});
-    return make_response(req, status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  };
-  if (req.method() != http::verb::post) return answer(http::status::method_not_allowed, {{"error", "use POST"}});
-  const auto auth = req[http::field::authorization];
-  const std::string_view given{auth.data(), auth.size()};
-  if (given.rfind("Bearer ", 0) != 0 || !firehose_key_matches(given.substr(7), o.bearer_tokens)) {
-    auto r = answer(http::status::unauthorized, {{"error", "a valid bearer token is required"}});
+HttpResponseMessage ndjson_answer(const HttpRequestMessage& req, Metrics& metrics, http::status status, const nlohmann::json& body) {
+  metrics.add("cspm_ndjson_requests_total", "NDJSON ingest requests by HTTP status", 1,
+              {{"code", std::to_string(static_cast<int>(status))}});
+  return make_response(req, status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+std::optional<HttpResponseMessage> ndjson_refusal(const HttpRequestMessage& req, const IngestRoutesOptions& o, Metrics& metrics) {
+  if (req.method() != http::verb::post)
+    return ndjson_answer(req, metrics, http::status::method_not_allowed, {{"error", "use POST"}});
+  if (!bearer_token_matches(req, o.bearer_tokens)) {
+    auto r = ndjson_answer(req, metrics, http::status::unauthorized, {{"error", "a valid bearer token is required"}});
     r.set(http::field::www_authenticate, "Bearer");
     return r;
   }
+  return std::nullopt;
+}
+
+// POST /ingest: NDJSON (or gzip'd NDJSON) of events or findings, with a bearer token.
+HttpResponseMessage ndjson(const HttpRequestMessage& req, const IngestRoutesOptions& o, Metrics& metrics) {
+  const auto answer = [&](http::status status, const nlohmann::json& body) { return ndjson_answer(req, metrics, status, body); };
+  if (auto refusal = ndjson_refusal(req, o, metrics)) return std::move(*refusal);
   std::string inflated;
   std::string_view body = req.body();
   const std::string encoding{req[http::field::content_encoding]};
@@ -95,7 +124,10 @@ HttpResponseMessage ndjson(const HttpRequestMessage& req, const IngestRoutesOpti
   metrics.add("cspm_findings_stored_total", "Finding versions newer than the stored state",
               static_cast<double>(r.counts.findings_new + r.counts.findings_updated));
   metrics.add("cspm_records_quarantined_total", "Records kept in the quarantine", static_cast<double>(r.counts.quarantined));
-  if (!r.status.ok()) return answer(http::status::internal_server_error, {{"error", "not stored: " + r.status.message()}});
+  if (!r.status.ok()) {
+    if (o.log) o.log("error", "NDJSON batch not stored: " + r.status.message());
+    return answer(http::status::internal_server_error, {{"error", "not stored: the store could not take the batch"}});
+  }
   return answer(http::status::ok, {{"events", r.counts.events}, {"findings_new", r.counts.findings_new},
                                    {"findings_updated", r.counts.findings_updated}, {"stale", r.counts.stale},
                                    {"quarantined", r.counts.quarantined}});
@@ -103,19 +135,36 @@ HttpResponseMessage ndjson(const HttpRequestMessage& req, const IngestRoutesOpti
 
 }  // namespace
 
+bool bearer_token_matches(const HttpRequestMessage& req, const std::vector<std::string>& tokens) {
+  const std::string_view given = header(req, "Authorization");
+  // The scheme is case-insensitive (RFC 9110 §11.1).
+  if (given.size() < 7 || !boost::beast::iequals(boost::beast::string_view{given.data(), 7}, "Bearer ")) return false;
+  return firehose_key_matches(given.substr(7), tokens);
+}
+
+Admitter make_ingest_admitter(IngestRoutesOptions options, Metrics& metrics) {
+  return [options = std::move(options), &metrics](const HttpRequestMessage& req) -> std::optional<HttpResponseMessage> {
+    const std::string target = target_path(req);
+    if (target == "/firehose") return firehose_refusal(req, options, metrics);
+    if (target == "/ingest") return ndjson_refusal(req, options, metrics);
+    return std::nullopt;
+  };
+}
+
 Router make_ingest_routes(IngestRoutesOptions options, Metrics& metrics) {
   return [o = std::move(options), &metrics](const HttpRequestMessage& req) {
     const auto started = std::chrono::steady_clock::now();
-    const std::string target{req.target().substr(0, req.target().find('?'))};
+    const std::string target = target_path(req);
     HttpResponseMessage res;
     if (target == "/firehose") {
       res = firehose(req, o, metrics);
     } else if (target == "/ingest") {
       res = ndjson(req, o, metrics);
     } else if (target == "/healthz") {
-      const std::string problems = o.health_problems ? o.health_problems() : "";
+      const std::vector<std::string> problems = o.health_problems ? o.health_problems() : std::vector<std::string>{};
       res = make_response(req, problems.empty() ? http::status::ok : http::status::service_unavailable,
-                          problems.empty() ? R"({"status":"ok"})" : problems);
+                          nlohmann::json{{"status", problems.empty() ? "ok" : "degraded"}, {"problems", problems}}
+                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else if (target == "/metrics") {
       res = make_response(req, http::status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
     } else {

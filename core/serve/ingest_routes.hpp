@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http_listener.hpp"
@@ -16,7 +17,9 @@ struct IngestRoutesOptions {
   std::vector<std::string> bearer_tokens;  ///< accepted for POST /ingest (NDJSON)
   std::size_t max_body_bytes = 64u << 20;
   /// What /healthz reports besides "ok" (e.g. pipeline files that failed to reload).
-  std::function<std::string()> health_problems;
+  std::function<std::vector<std::string>()> health_problems;
+  /// Operator log (level, message) for what the answer does not say (a store error).
+  std::function<void(std::string_view level, const std::string& message)> log;
 };
 
 /// POST /firehose (the Firehose HTTP endpoint contract), POST /ingest (NDJSON with a
@@ -24,5 +27,10 @@ struct IngestRoutesOptions {
 Router make_ingest_routes(IngestRoutesOptions options, Metrics& metrics);
 /// Answers for requests the listener refuses unread (too large): Firehose's JSON on /firehose.
 Rejecter make_ingest_rejecter(Metrics& metrics);
+/// Refuses /firehose and /ingest requests with a wrong method or credentials from their
+/// header, before a body is read.
+Admitter make_ingest_admitter(IngestRoutesOptions options, Metrics& metrics);
+/// `Authorization: Bearer <one of tokens>` (scheme in any case; compared in constant time).
+bool bearer_token_matches(const HttpRequestMessage& request, const std::vector<std::string>& tokens);
 
 }  // namespace cspm::core

@@ -76,6 +76,10 @@ BOOST_AUTO_TEST_CASE(fields_lists_ranges_steps_and_names) {
   BOOST_TEST(runs_between(cron("0 0 13 * 5", "UTC"), "2026-11-01T00:00:00Z", "2026-11-30T23:59:59Z") ==
              (std::vector<std::string>{"2026-11-06T00:00:00Z", "2026-11-13T00:00:00Z",
                                        "2026-11-20T00:00:00Z", "2026-11-27T00:00:00Z"}));
+  // …but a field starting with "*" ("*/2") does not count as restricted: both must match
+  // (odd days that are Fridays).
+  BOOST_TEST(runs_between(cron("0 0 */2 * 5", "UTC"), "2026-11-01T00:00:00Z", "2026-11-30T23:59:59Z") ==
+             (std::vector<std::string>{"2026-11-13T00:00:00Z", "2026-11-27T00:00:00Z"}));
   BOOST_TEST(!cron("0 0 30 2 *", "UTC").next_after(at("2026-01-01T00:00:00Z")));  // never
 }
 

@@ -129,3 +129,16 @@ BOOST_AUTO_TEST_CASE(a_removed_pipeline_finishes_its_run_and_is_not_scheduled_ag
   BOOST_TEST(s.take_due(at("2026-11-27T12:00:00Z")).empty());
   BOOST_TEST(!s.next_wakeup());
 }
+
+BOOST_AUTO_TEST_CASE(a_reload_keeps_a_time_that_came_and_adds_no_catch_up_behind_a_running_run) {
+  Scheduler s;
+  s.set("p", cron("0 9 * * *"), std::nullopt, at("2026-11-27T07:00:00Z"));
+  // The reload lands after 09:00 Berlin, before the timer called take_due(): still owed.
+  s.set("p", cron("0 9 * * *"), std::nullopt, at("2026-11-27T08:00:05Z"));
+  BOOST_REQUIRE_EQUAL(s.take_due(at("2026-11-27T08:00:05Z")).size(), 1u);
+  // Reloaded again while that run goes on: the running run is the catch-up.
+  s.set("p", cron("0 9 * * *"), at("2026-11-26T08:00:00Z"), at("2026-11-27T08:30:00Z"));
+  s.finished("p");
+  BOOST_TEST(s.take_due(at("2026-11-27T08:31:00Z")).empty());
+  BOOST_TEST(iso(*s.next_run("p")) == "2026-11-28T08:00:00Z");
+}

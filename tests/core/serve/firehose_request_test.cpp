@@ -113,4 +113,26 @@ BOOST_AUTO_TEST_CASE(responses_and_access_keys) {
   BOOST_TEST(!firehose_key_matches("s3cre", {"s3cret"}));
   BOOST_TEST(!firehose_key_matches("", {"s3cret"}));
   BOOST_TEST(!firehose_key_matches("anything", {}));
+  BOOST_TEST(!firehose_key_matches("", {""}));  // an empty key (an unset secret) opens nothing
+}
+
+BOOST_AUTO_TEST_CASE(gzip_members_one_after_another_are_all_read_and_trailing_junk_is_refused) {
+  std::string out, why;
+  BOOST_TEST(gunzip(gzip("{\"a\":1}\n") + gzip("{\"b\":2}\n"), 1000, out, why));
+  BOOST_TEST(out == "{\"a\":1}\n{\"b\":2}\n");
+  BOOST_TEST(!gunzip(gzip("{}") + "junk", 1000, out, why));
+  BOOST_TEST(why.find("trailing") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(many_small_gzip_records_cannot_inflate_past_the_decoded_limit) {
+  // Each record is well under the per-record limit; together they are over the total.
+  const std::string cwl = json{{"messageType", "DATA_MESSAGE"}, {"logEvents", {{{"id", "1"}, {"message", std::string(60'000, 'x')}}}}}.dump();
+  const std::string record = base64(gzip(cwl));
+  FirehoseLimits limits;
+  limits.max_decoded_bytes = 500'000;
+  FirehoseBatch b;
+  BOOST_TEST(read_firehose_request(request(std::vector<std::string>(5, record)), false, limits, b).status == 200);
+  const FirehoseVerdict v = read_firehose_request(request(std::vector<std::string>(20, record)), false, limits, b);
+  BOOST_TEST(v.status == 413);
+  BOOST_TEST(v.error.find("decoded") != std::string::npos);
 }

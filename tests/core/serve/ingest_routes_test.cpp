@@ -42,6 +42,7 @@ struct Daemon {
     o.bearer_tokens = {"t0ken"};
     o.max_body_bytes = listener.max_body_bytes;
     listener.reject = make_ingest_rejecter(metrics);
+    listener.admit = make_ingest_admitter(o, metrics);
     { store::SqliteStore init(dir.path()); }
     server = std::make_unique<HttpListener>(io, listener, make_ingest_routes(o, metrics));
     server->start();
@@ -149,6 +150,25 @@ BOOST_AUTO_TEST_CASE(a_client_that_never_finishes_its_request_is_cut_off) {
   BOOST_TEST(d.get("/healthz").status == 200);
 }
 
+BOOST_AUTO_TEST_CASE(a_wrong_key_is_refused_from_the_header_before_any_body_is_read) {
+  ListenerOptions patient;
+  patient.request_timeout = std::chrono::milliseconds{30000};
+  Daemon d(patient);
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), d.server->port()});
+  // A 50 MB body is announced and never sent: only a header-time check can answer now.
+  boost::asio::write(socket, boost::asio::buffer(std::string{
+      "POST /firehose HTTP/1.1\r\nHost: x\r\nX-Amz-Firehose-Access-Key: nope\r\n"
+      "X-Amz-Firehose-Request-Id: req-9\r\nContent-Length: 50000000\r\n\r\n"}));
+  std::string answer(512, '\0');
+  boost::system::error_code ec;
+  answer.resize(socket.read_some(boost::asio::buffer(answer), ec));
+  BOOST_TEST(answer.rfind("HTTP/1.1 401", 0) == 0u, answer);
+  BOOST_TEST(answer.find("req-9") != std::string::npos, answer);
+  BOOST_TEST(d.metrics.value("cspm_firehose_requests_total", {{"code", "401"}}) == 1);
+}
+
 BOOST_AUTO_TEST_CASE(ndjson_with_a_bearer_token_answers_with_the_ingest_counts) {
   Daemon d;
   const std::string body = test::sample_event("imported_new_notautomated.template") + "\n{not json\n" +
@@ -156,6 +176,7 @@ BOOST_AUTO_TEST_CASE(ndjson_with_a_bearer_token_answers_with_the_ingest_counts) 
   BOOST_TEST(d.post("/ingest", body, {{"Authorization", "Bearer wrong"}}).status == 401);
   BOOST_TEST(d.post("/ingest", body).status == 401);
   BOOST_TEST(d.findings() == 0);
+  BOOST_TEST(d.post("/ingest", "", {{"Authorization", "bearer t0ken"}}).status == 200);  // scheme in any case
   const auto res = d.post("/ingest", body, {{"Authorization", "Bearer t0ken"}});
   BOOST_REQUIRE_MESSAGE(res.status == 200, res.body);
   const json counts = json::parse(res.body);
@@ -171,6 +192,7 @@ BOOST_AUTO_TEST_CASE(healthz_and_metrics) {
   const auto health = d.get("/healthz");
   BOOST_TEST(health.status == 200);
   BOOST_TEST(json::parse(health.body)["status"] == "ok");
+  BOOST_TEST(health.header("Content-Type") == "application/json");
   const auto metrics = d.get("/metrics");
   BOOST_TEST(metrics.status == 200);
   BOOST_TEST(metrics.header("Content-Type").find("text/plain") == 0u);
