@@ -103,6 +103,8 @@ class RecordingContext final : public RunContext {
   std::string_view stage_id() const noexcept override { return "stage"; }
   Timestamp now() const noexcept override { return now_; }
   bool dry_run() const noexcept override { return dry_run_; }
+  bool stop_requested() const noexcept override { return stop_requested_; }
+  void request_stop() { stop_requested_ = true; }
   void log(LogLevel, std::string_view message) override { logs.emplace_back(message); }
   void count(std::string_view name, std::uint64_t n) override { counts[std::string{name}] += n; }
   void retain(std::shared_ptr<const void> storage) override { kept.push_back(std::move(storage)); }
@@ -117,6 +119,7 @@ class RecordingContext final : public RunContext {
   std::map<std::string, std::uint64_t> counts;
   std::vector<std::shared_ptr<const void>> kept;
   std::ostringstream out;
+  bool stop_requested_ = false;
 
  private:
   Timestamp now_;

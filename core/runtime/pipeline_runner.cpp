@@ -25,7 +25,9 @@ class StageContext final : public RunContext {
   std::string_view stage_id() const noexcept override { return stage_; }
   Timestamp now() const noexcept override { return now_; }
   bool dry_run() const noexcept override { return settings_.dry_run; }
+  bool stop_requested() const noexcept override { return settings_.stop && settings_.stop->load(); }
   void log(LogLevel level, std::string_view message) override {
+    if (settings_.log_sink) return settings_.log_sink(level, std::string{pipeline_} + "/" + stage_ + ": " + std::string{message});
     static constexpr const char* kPrefix[] = {"debug", "info", "warning", "error"};
     *settings_.log << kPrefix[static_cast<int>(level)] << ": " << pipeline_ << "/" << stage_
                    << ": " << message << '\n';

@@ -1,6 +1,8 @@
 // Executes a validated pipeline: builds its stages once, then runs them in graph order.
 #pragma once
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <memory>
@@ -23,6 +25,9 @@ struct RunSettings {
   std::ostream* output = nullptr;  ///< plan records and other machine output
   std::ostream* log = nullptr;     ///< operator log lines
   store::Store* store = nullptr;   ///< where runs are recorded and store sources read
+  /// Instead of `log`, when set: stage log lines with their level (the daemon's logger).
+  std::function<void(LogLevel, const std::string&)> log_sink;
+  const std::atomic<bool>* stop = nullptr;  ///< set when the daemon stops (stages finish early)
 };
 
 struct StageReport {

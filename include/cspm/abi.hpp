@@ -11,7 +11,7 @@
 namespace cspm {
 
 /// Bumped on ANY change to a header under include/cspm/. cspmd requires an exact match.
-inline constexpr std::uint32_t kAbiVersion = 3;
+inline constexpr std::uint32_t kAbiVersion = 4;
 
 /// Plain C-layout record, readable even from a mismatched plugin (only integers and C strings).
 struct AbiInfo {

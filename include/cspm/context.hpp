@@ -26,6 +26,9 @@ class CSPM_API RunContext {
   virtual Timestamp now() const noexcept = 0;
   /// True for `--dry-run`: stages with side effects must only describe what they would do.
   virtual bool dry_run() const noexcept = 0;
+  /// True once the daemon is stopping (SIGTERM): a stage that talks to a tracker finishes
+  /// the call in progress, then leaves the rest for the next run.
+  virtual bool stop_requested() const noexcept = 0;
 
   /// One line to the operator log, prefixed with pipeline and stage.
   virtual void log(LogLevel level, std::string_view message) = 0;

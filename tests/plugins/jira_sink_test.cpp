@@ -673,3 +673,24 @@ BOOST_AUTO_TEST_CASE(one_jira_spelled_two_ways_is_one_ledger) {
   BOOST_TEST(f.count("jira_none") == 1u);
   BOOST_TEST(f.jira.issues.size() == 1u);
 }
+
+BOOST_AUTO_TEST_CASE(a_stopping_daemon_finishes_the_call_in_progress_and_leaves_the_rest_to_the_next_run) {
+  Fixture f;
+  Tickets t;
+  t.add("S3.1", 1);
+  t.add("IAM.6", 1);
+  t.add("EC2.2", 1);
+  // SIGTERM arrives while Jira carries out the first create.
+  f.jira.on_request = [&](int) {
+    if (f.jira.issues.size() == 1 && !f.ctx->stop_requested()) f.ctx->request_stop();
+  };
+  const Status stopped = f.run(t.batch());
+  BOOST_TEST(!stopped.ok());
+  BOOST_TEST(stopped.message().find("stopping") != std::string::npos, stopped.message());
+  BOOST_TEST(f.jira.issues.size() == 1u);  // that create completed and was recorded
+  BOOST_TEST(f.count("jira_not_attempted") == 2u);
+  f.jira.on_request = nullptr;
+  BOOST_REQUIRE(f.run(t.batch()).ok());
+  BOOST_TEST(f.jira.issues.size() == 3u);  // the rest, and no second copy of the first
+  BOOST_TEST(f.count("jira_none") == 1u);
+}

@@ -103,8 +103,13 @@ class JiraSink final : public Sink {
     std::map<Action, std::uint64_t> actions;
     std::set<std::string> planned;
     std::size_t done = 0;
+    bool stopped = false;
     for (const auto& t : tickets) {
       if (api.halted()) break;  // the rest stay as they are for the next run
+      if (ctx.stop_requested()) {  // cspmd is stopping: the call in progress has finished
+        stopped = true;
+        break;
+      }
       // One odd answer (a body of the wrong shape) fails its ticket, not the ones after it.
       Action a = Action::failed;
       try {
@@ -119,7 +124,7 @@ class JiraSink final : public Sink {
     // Resolving needs evidence that the pipeline still sees data: a run that planned nothing
     // may be one whose input stopped (ingest down), not one whose findings were all fixed.
     std::uint64_t resolve_failed = 0;
-    if (!api.halted()) {
+    if (!api.halted() && !stopped) {
       try {
         actions[Action::resolve] += sync.resolve_absent(planned, resolve_failed);
       } catch (const std::exception& e) {
@@ -138,6 +143,11 @@ class JiraSink final : public Sink {
     if (api.halted()) {
       ctx.count("jira_not_attempted", tickets.size() - done);
       return Status::failure(api.halt_reason() + "; stopped after " + std::to_string(done) + " of " +
+                             std::to_string(tickets.size()) + " tickets, the next run goes on");
+    }
+    if (stopped) {
+      ctx.count("jira_not_attempted", tickets.size() - done);
+      return Status::failure("cspmd is stopping; stopped after " + std::to_string(done) + " of " +
                              std::to_string(tickets.size()) + " tickets, the next run goes on");
     }
     if (const auto capped = actions[Action::capped])
