@@ -86,7 +86,7 @@ std::variant<DaemonConfig, Diagnostics> load_daemon_config(const fs::path& expli
   }
   c.file = path;
   const fs::path base = fs::absolute(path).parent_path();
-  const std::vector<std::string> keys{"data_dir", "plugin_dir", "pipelines_dir", "store"};
+  const std::vector<std::string> keys{"data_dir", "plugin_dir", "pipelines_dir", "store", "serve"};
   for (const auto& [key, node] : root) {
     const std::string k{key.str()};
     const auto dir = [&](fs::path& into) {
@@ -110,6 +110,10 @@ std::variant<DaemonConfig, Diagnostics> load_daemon_config(const fs::path& expli
       }
     } else if (k == "store") {
       error("E007", k, node.source(), "[store] must be a table");
+    } else if (k == "serve" && node.is_table()) {
+      read_serve_settings(*node.as_table(), c.serve, error);
+    } else if (k == "serve") {
+      error("E007", k, node.source(), "[serve] must be a table");
     } else {
       const std::string hint = suggest(k, keys);
       error("E006", k, key.source(), "unknown setting", hint.empty() ? "Settings: " + join(keys) : hint);

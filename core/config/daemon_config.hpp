@@ -7,6 +7,8 @@
 
 #include <cspm/diagnostics.hpp>
 
+#include "serve_settings.hpp"
+
 namespace cspm::core {
 
 struct DaemonConfig {
@@ -15,6 +17,7 @@ struct DaemonConfig {
   std::filesystem::path plugin_dir;
   std::filesystem::path pipelines_dir;
   std::chrono::milliseconds retention{30LL * 24 * 3600 * 1000};  ///< of observations
+  ServeSettings serve;                  ///< [serve]: `cspmd serve` only
 };
 
 /// Built-in defaults. From a build tree (cspmd next to CMakeCache.txt): data in

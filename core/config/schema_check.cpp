@@ -24,6 +24,14 @@ bool is_string_list(const nlohmann::json& v) {
   return true;
 }
 
+std::string absolute(const std::string& p, const std::filesystem::path& base) {
+  const std::filesystem::path path{p};
+  if (p == "-" || path.is_absolute()) return p;
+  return (base / path).lexically_normal().string();
+}
+
+}  // namespace
+
 // A secret is a reference, never a value: pipeline files get committed and shown around.
 std::string secret_problem(const nlohmann::json& v) {
   if (v.is_string())
@@ -37,14 +45,6 @@ std::string secret_problem(const nlohmann::json& v) {
   if (!name.is_string() || name.get<std::string>().empty()) return kind + " must name a non-empty string";
   return {};
 }
-
-std::string absolute(const std::string& p, const std::filesystem::path& base) {
-  const std::filesystem::path path{p};
-  if (p == "-" || path.is_absolute()) return p;
-  return (base / path).lexically_normal().string();
-}
-
-}  // namespace
 
 void locate_diagnostic(const ComponentSpec& component, Diagnostic& d) {
   if (!d.file.empty()) return;  // a stage that read a file of its own says where

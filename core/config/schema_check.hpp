@@ -14,6 +14,9 @@ namespace cspm::core {
 Options check_options(const ComponentSpec& component, const OptionSchema& schema,
                       const std::filesystem::path& pipeline_dir, Diagnostics& diags);
 
+/// Why `v` is not a secret reference ({ env | file | credential = "…" }); empty if it is.
+std::string secret_problem(const nlohmann::json& v);
+
 /// Places a diagnostic from a stage's validate()/create() at its option's location.
 void locate_diagnostic(const ComponentSpec& component, Diagnostic& d);
 
