@@ -47,16 +47,7 @@ void load_plugins(core::PluginHost& host, const std::filesystem::path& dir, std:
 
 void print_diagnostics(const Diagnostics& diags, std::ostream& out) {
   for (const auto& d : diags) {
-    if (!d.file.empty()) {
-      out << d.file;
-      if (d.line > 0) out << ':' << d.line << ':' << d.column;
-      out << ": ";
-    }
-    out << (d.level == Diagnostic::Level::error ? "error" : "warning");
-    if (!d.code.empty()) out << '[' << d.code << ']';
-    out << ": ";
-    if (!d.path.empty()) out << d.path << ": ";
-    out << d.message << '\n';
+    out << format_diagnostic(d) << '\n';
     if (!d.hint.empty()) out << "    " << d.hint << '\n';
   }
 }

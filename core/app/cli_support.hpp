@@ -63,5 +63,7 @@ int ingest_command(int argc, char** argv);
 int query_command(int argc, char** argv);
 int validate_command(int argc, char** argv);
 int plugins_command(int argc, char** argv);
+int serve_command(int argc, char** argv);
+int trigger_command(int argc, char** argv);
 
 }  // namespace cspm::app

@@ -18,6 +18,8 @@ commands:
   query             explore stored findings (filters, counts, table/json/csv, --sql)
   validate [FILE…]  check pipeline files; every problem with file:line:col
   plugins           list stage types, their options and the library of each
+  serve             the daemon: HTTP ingest, schedules, hot reload (systemd service)
+  trigger PIPELINE  ask the running daemon for a run now
 
 Run `cspmd <command> --help` for the options of a command.
 Exit codes: 0 ok, 1 run failed, 2 usage, 78 configuration error.
@@ -38,6 +40,8 @@ int main(int argc, char** argv) {
     if (command == "query") return query_command(argc - 1, argv + 1);
     if (command == "validate") return validate_command(argc - 1, argv + 1);
     if (command == "plugins") return plugins_command(argc - 1, argv + 1);
+    if (command == "serve") return serve_command(argc - 1, argv + 1);
+    if (command == "trigger") return trigger_command(argc - 1, argv + 1);
     if (command == "--version" || command == "version") {
       std::cout << "cspmd " CSPM_SDK_VERSION "\n";
       return kExitOk;
@@ -54,7 +58,7 @@ int main(int argc, char** argv) {
     return kExitFailure;
   }
   std::cerr << "cspmd: unknown command \"" << command << "\". "
-            << cspm::suggest(command, {"run", "ingest", "query", "validate", "plugins"}) << "\n\n"
+            << cspm::suggest(command, {"run", "ingest", "query", "validate", "plugins", "serve", "trigger"}) << "\n\n"
             << kUsage;
   return kExitUsage;
 }

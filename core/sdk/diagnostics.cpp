@@ -1,4 +1,4 @@
-// "Did you mean" suggestions and list joining for diagnostics.
+// "Did you mean" suggestions, list joining and the one-line form of diagnostics.
 #include <cspm/diagnostics.hpp>
 
 #include <algorithm>
@@ -41,6 +41,20 @@ std::string join(const std::vector<std::string>& items, const std::string& separ
     out += item;
   }
   return out;
+}
+
+std::string format_diagnostic(const Diagnostic& d) {
+  std::string out;
+  if (!d.file.empty()) {
+    out += d.file;
+    if (d.line > 0) out += ':' + std::to_string(d.line) + ':' + std::to_string(d.column);
+    out += ": ";
+  }
+  out += d.level == Diagnostic::Level::error ? "error" : "warning";
+  if (!d.code.empty()) out += '[' + d.code + ']';
+  out += ": ";
+  if (!d.path.empty()) out += d.path + ": ";
+  return out + d.message;
 }
 
 }  // namespace cspm

@@ -38,4 +38,7 @@ std::string suggest(const std::string& word, const std::vector<std::string>& can
 /// "a, b, c" for hints that list allowed values.
 std::string join(const std::vector<std::string>& items, const std::string& separator = ", ");
 
+/// "file:line:col: error[E006]: path: message" (without the hint), as validate prints it.
+std::string format_diagnostic(const Diagnostic& d);
+
 }  // namespace cspm

@@ -55,7 +55,10 @@ Status Delivery::send(const HttpRequest& request, HttpResponse& response, bool i
     pace();
     ++stats_.requests;
     response = HttpResponse{};
+    const auto sent = std::chrono::steady_clock::now();
     last = client_.send(request, response);
+    stats_.request_ms += static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent).count());
     bool retry = false;
     if (!last.ok()) {
       retry = idempotent;

@@ -24,6 +24,7 @@ struct DeliveryStats {
   std::uint64_t requests = 0;
   std::uint64_t retries = 0;
   std::uint64_t throttled = 0;  ///< 429 answers
+  std::uint64_t request_ms = 0;  ///< time spent waiting for answers (not in backoff)
 };
 
 /// Sends requests through one HttpClient. 429 is retried for every request (a rejected

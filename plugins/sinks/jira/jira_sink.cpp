@@ -135,6 +135,7 @@ class JiraSink final : public Sink {
     actions[Action::failed] += resolve_failed;
     for (const auto& [action, n] : actions) ctx.count(std::string{"jira_"} + action_name(action), n);
     ctx.count("jira_requests", delivery.stats().requests);
+    ctx.count("jira_request_ms", delivery.stats().request_ms);
     if (delivery.stats().throttled) ctx.count("jira_throttled", delivery.stats().throttled);
     if (delivery.stats().retries) ctx.count("jira_retries", delivery.stats().retries);
     for (const auto& r : sync.rejections()) ctx.log(LogLevel::error, r);
