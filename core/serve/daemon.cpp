@@ -318,9 +318,14 @@ void Daemon::stop(const std::string& why) {
 void Daemon::finish_stop() {
   signals_.cancel();
   watchdog_.cancel();
-  deadline_.expires_after(seconds{5});
-  deadline_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) io_.stop();
+  wait_for_connections(steady_clock::now() + seconds{5});
+}
+
+void Daemon::wait_for_connections(steady_clock::time_point until) {
+  if (!listener_ || listener_->connections() == 0 || steady_clock::now() >= until) return io_.stop();
+  deadline_.expires_after(milliseconds{20});
+  deadline_.async_wait([this, until](boost::system::error_code ec) {
+    if (!ec) wait_for_connections(until);
   });
 }
 

@@ -50,6 +50,7 @@ class Daemon final : public DaemonControl {
   void finished(const std::string& id, Scheduler::Reason reason, const RunReport& report);
   void stop(const std::string& why);
   void finish_stop();
+  void wait_for_connections(std::chrono::steady_clock::time_point until);
   void ping_watchdog(std::chrono::microseconds every);
   void prune();
   std::optional<SysSeconds> last_run(const std::string& id) const;

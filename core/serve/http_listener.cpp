@@ -236,6 +236,8 @@ void HttpListener::stop() {
 
 unsigned short HttpListener::port() const noexcept { return impl_->port; }
 
+std::size_t HttpListener::connections() const { return impl_->open_sessions(); }
+
 HttpResponseMessage make_response(const HttpRequestMessage& request, http::status status, std::string body,
                                   std::string content_type) {
   HttpResponseMessage r{status, request.version()};

@@ -49,6 +49,8 @@ class HttpListener {
   /// closes once it is answered. Requests in the workers finish.
   void stop();
   unsigned short port() const noexcept;
+  /// Connections open now (after stop(): those still finishing an answer).
+  std::size_t connections() const;
 
  private:
   struct Impl;
