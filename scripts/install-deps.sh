@@ -8,7 +8,7 @@ packages=(
   libboost-filesystem-dev
   nlohmann-json3-dev libtomlplusplus-dev libsimdjson-dev libxxhash-dev libzstd-dev
   libsqlite3-dev zlib1g-dev libssl-dev libhowardhinnant-date-dev tzdata libsystemd-dev
-  python3 jq openssl nodejs node-ajv python3-prometheus-client
+  python3 jq openssl nodejs node-ajv python3-prometheus-client systemd
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -37,6 +37,8 @@ int validate_command(int argc, char** argv) {
       ("no-environment", "skip the checks that build stages (reading owners files and such)")
       ("deny-warnings", "fail on warnings too")
       ("plugin-dir", po::value(&plugin_dir), "directory of plugin libraries");
+  ConfigArgs config_args;
+  add_config_options(opts, config_args);
   po::options_description hidden;
   hidden.add_options()("file", po::value(&files));
   po::positional_options_description positional;
@@ -51,6 +53,14 @@ int validate_command(int argc, char** argv) {
   if (std::string error; !parse_params(raw_params, load.params, error)) {
     std::cerr << "cspmd validate: " << error << '\n';
     return kExitUsage;
+  }
+  // With -c, the daemon's settings are checked too, and its pipelines and plugins are the
+  // default (what `cspmd serve -c` would load).
+  if (!config_args.config.empty()) {
+    const auto config = resolve_config(config_args, std::cerr);
+    if (!config) return kExitConfig;
+    if (!vm.count("pipelines-dir")) pipelines_dir = config->pipelines_dir.string();
+    if (plugin_dir.empty()) plugin_dir = config->plugin_dir.string();
   }
   std::vector<std::filesystem::path> paths(files.begin(), files.end());
   if (paths.empty()) paths = pipeline_files(pipelines_dir);

@@ -65,7 +65,7 @@ std::filesystem::path default_plugin_dir(const std::filesystem::path& explicit_d
   const std::filesystem::path exe_dir = boost::dll::program_location().parent_path().string();
   std::error_code ec;
   if (std::filesystem::is_directory(exe_dir / "plugins", ec)) return exe_dir / "plugins";
-  return exe_dir.parent_path() / "lib" / "cspm-notify" / "plugins";
+  return exe_dir.parent_path() / CSPM_PLUGIN_INSTALL_DIR;
 }
 
 }  // namespace cspm::core
