@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include <unistd.h>
 
@@ -67,6 +68,14 @@ bool looks_like_json(std::string_view d) {
   return i != std::string_view::npos && (d[i] == '{' || d[i] == '[');
 }
 
+// One batch writer at a time in this process. SQLite admits one writer anyway, and a
+// second connection waiting in its busy handler sleeps in steps of up to 100 ms: queueing
+// here instead keeps the store busy while the other workers decode their requests.
+std::mutex& writer_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 }  // namespace
 
 store::IngestResult ingest_batch(store::Store& store, std::string_view source, const std::vector<std::string>& documents,
@@ -79,6 +88,12 @@ store::IngestResult ingest_batch(store::Store& store, std::string_view source, c
     if (looks_like_json(documents[i])) json_documents.push_back(documents[i]);
     else not_json.emplace_back(i, &documents[i]);
   }
+  SpoolFile spool(options.spool_dir / "spool");
+  if (!json_documents.empty() && (spool.path().empty() || !spool.write_lines(json_documents))) {
+    result.status = Status::failure("cannot spool the batch: " + spool.error());
+    return result;
+  }
+  std::lock_guard writer(writer_mutex());
   try {
     if (!bad.empty() || !not_json.empty()) {
       auto writer = store.begin_write(options.received_at ? options.received_at : system_now(), options.ingest_id);
@@ -96,12 +111,6 @@ store::IngestResult ingest_batch(store::Store& store, std::string_view source, c
     return result;
   }
   if (json_documents.empty()) return result;
-
-  SpoolFile spool(options.spool_dir / "spool");
-  if (spool.path().empty() || !spool.write_lines(json_documents)) {
-    result.status = Status::failure("cannot spool the batch: " + spool.error());
-    return result;
-  }
   store::IngestOptions o = options;
   o.threads = 1;  // batches are small; the daemon ingests several at once instead
   o.retention = std::chrono::milliseconds{0};  // pruning is the daemon's periodic job, not each batch's

@@ -15,7 +15,8 @@ namespace cspm::core {
 /// sender's retry of a batch partly committed is harmless (ingest is idempotent, repeated
 /// quarantine records are counted, not duplicated). A document that is not JSON text is
 /// quarantined. The documents pass through a spool file in `options.spool_dir`/spool,
-/// removed afterwards.
+/// removed afterwards. Batches are written one at a time in this process, so one `store`
+/// object may serve every thread that calls this.
 store::IngestResult ingest_batch(store::Store& store, std::string_view source, const std::vector<std::string>& documents,
                                  const std::vector<FirehoseBadRecord>& bad, const store::IngestOptions& options);
 

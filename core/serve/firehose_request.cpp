@@ -3,10 +3,12 @@
 #include "firehose_request.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include <boost/beast/core/detail/base64.hpp>
 #include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
+#include <simdjson.h>
 #include <zlib.h>
 
 namespace cspm::core {
@@ -14,12 +16,21 @@ namespace {
 
 using json = nlohmann::json;
 
+// The standard alphabet, '=' only as padding at the end (RFC 4648 §4).
 bool base64_decode(std::string_view in, std::string& out) {
+  static constexpr auto kValid = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c = 'A'; c <= 'Z'; ++c) t[c] = true;
+    for (unsigned char c = 'a'; c <= 'z'; ++c) t[c] = true;
+    for (unsigned char c = '0'; c <= '9'; ++c) t[c] = true;
+    t['+'] = t['/'] = true;
+    return t;
+  }();
   if (in.size() % 4 != 0) return false;
-  const auto valid = [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '/'; };
   std::size_t padding = 0;
   while (padding < 2 && padding < in.size() && in[in.size() - 1 - padding] == '=') ++padding;
-  if (!std::all_of(in.begin(), in.end() - static_cast<std::ptrdiff_t>(padding), valid)) return false;
+  for (std::size_t i = 0; i + padding < in.size(); ++i)
+    if (!kValid[static_cast<unsigned char>(in[i])]) return false;
   out.resize(boost::beast::detail::base64::decoded_size(in.size()));
   const auto [written, read] = boost::beast::detail::base64::decode(out.data(), in.data(), in.size());
   out.resize(written);
@@ -100,27 +111,33 @@ FirehoseVerdict read_firehose_request(std::string_view body, bool gzip, const Fi
   }
   if (body.size() > limits.max_body_bytes)
     return {413, "request body larger than " + std::to_string(limits.max_body_bytes) + " bytes"};
-  const json request = json::parse(body, nullptr, false);
-  if (!request.is_object()) return {400, "request body is not a JSON object"};
-  if (!request.contains("requestId") || !request["requestId"].is_string()) return {400, "requestId is missing"};
-  out.request_id = request["requestId"].get<std::string>();
-  if (request.contains("timestamp") && request["timestamp"].is_number_integer()) out.timestamp = request["timestamp"];
-  if (!request.contains("records") || !request["records"].is_array()) return {400, "records is missing"};
-  const json& records = request["records"];
+  // simdjson: a request is megabytes of base64 strings, which a tree parser copies char by char.
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element request;
+  if (parser.parse(simdjson::padded_string(body)).get(request) != simdjson::SUCCESS || !request.is_object())
+    return {400, "request body is not a JSON object"};
+  std::string_view request_id;
+  if (request["requestId"].get(request_id) != simdjson::SUCCESS) return {400, "requestId is missing"};
+  out.request_id = std::string{request_id};
+  if (std::int64_t ts = 0; request["timestamp"].get(ts) == simdjson::SUCCESS) out.timestamp = ts;
+  simdjson::dom::array records;
+  if (request["records"].get(records) != simdjson::SUCCESS) return {400, "records is missing"};
   out.records = records.size();
   std::string bytes, text;
   std::size_t decoded = 0;  // small gzip'd records can add up to far more than the body
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const json& r = records[i];
-    const std::string* data = r.is_object() && r.contains("data") && r["data"].is_string() ? &r["data"].get_ref<const std::string&>() : nullptr;
+  std::size_t i = 0;
+  for (simdjson::dom::element r : records) {
+    const std::size_t index = i++;
+    std::string_view data;
+    const bool has_data = r["data"].get(data) == simdjson::SUCCESS;
     const auto bad = [&](std::string reason) {
-      out.bad_records.push_back({i, std::move(reason), data ? excerpt(*data) : excerpt(r.dump())});
+      out.bad_records.push_back({index, std::move(reason), has_data ? excerpt(data) : excerpt(simdjson::to_string(r))});
     };
-    if (!data) {
+    if (!has_data) {
       bad("record without a data string");
       continue;
     }
-    if (!base64_decode(*data, bytes)) {
+    if (!base64_decode(data, bytes)) {
       bad("data is not valid base64");
       continue;
     }

@@ -16,9 +16,13 @@
 namespace cspm::core {
 namespace {
 
-// One store connection per worker thread (SQLite connections are not shared between threads).
-store::Store& worker_store(const std::filesystem::path& data_dir) {
-  thread_local std::map<std::filesystem::path, std::unique_ptr<store::SqliteStore>> stores;
+// One connection writes every batch (ingest_batch() lets one writer in at a time): its page
+// cache stays warm, where connections taking turns would each find theirs invalidated by
+// the other's commits and read the indexes again.
+store::Store& batch_store(const std::filesystem::path& data_dir) {
+  static std::mutex mutex;
+  static std::map<std::filesystem::path, std::unique_ptr<store::SqliteStore>> stores;
+  std::lock_guard lock(mutex);
   auto& s = stores[data_dir];
   if (!s) s = std::make_unique<store::SqliteStore>(data_dir);
   return *s;
@@ -65,7 +69,7 @@ HttpResponseMessage firehose(const HttpRequestMessage& req, const IngestRoutesOp
     return answer(static_cast<http::status>(v.status), v.error, batch.request_id.empty() ? request_id : batch.request_id);
   store::IngestOptions options;
   options.spool_dir = o.data_dir;
-  const auto result = ingest_batch(worker_store(o.data_dir), "firehose " + batch.request_id, batch.documents,
+  const auto result = ingest_batch(batch_store(o.data_dir), "firehose " + batch.request_id, batch.documents,
                                    batch.bad_records, options);
   metrics.add("cspm_events_received_total", "Events (documents) received", static_cast<double>(batch.documents.size()),
               {{"endpoint", "firehose"}});
@@ -118,7 +122,7 @@ HttpResponseMessage ndjson(const HttpRequestMessage& req, const IngestRoutesOpti
   split_lines(body, documents);
   store::IngestOptions options;
   options.spool_dir = o.data_dir;
-  const auto r = ingest_batch(worker_store(o.data_dir), "http ingest", documents, {}, options);
+  const auto r = ingest_batch(batch_store(o.data_dir), "http ingest", documents, {}, options);
   metrics.add("cspm_events_received_total", "Events (documents) received", static_cast<double>(documents.size()),
               {{"endpoint", "ndjson"}});
   metrics.add("cspm_findings_stored_total", "Finding versions newer than the stored state",

@@ -48,9 +48,9 @@ bool newer(const Origin& v, const Origin& than) {
 
 class SqliteWriter final : public StoreWriter {
  public:
-  SqliteWriter(Database& db, Timestamp received_at, std::int64_t ingest_id)
+  SqliteWriter(Database& db, TextIds& texts, Timestamp received_at, std::int64_t ingest_id)
       : db_(db), tx_(db), received_at_(received_at), ingest_id_(ingest_id),
-        texts_(db),
+        texts_(texts),
         find_(db.prepare("SELECT rowid, updated_at, content_hash, product_arn, finding_id, ingest_id, "
                          "position FROM finding_states WHERE identity_hash = ?1")),
         raw_(db.prepare("INSERT OR REPLACE INTO finding_raw (finding, dict, raw) VALUES (?1, ?2, ?3)")),
@@ -63,6 +63,7 @@ class SqliteWriter final : public StoreWriter {
             "record_bytes, record_hash) VALUES (?1, ?1, 1, ?2, ?3, ?4, ?5, ?6, ?7) "
             "ON CONFLICT (record_hash, reason) DO UPDATE SET last_seen = excluded.last_seen, "
             "times = times + 1")) {
+    texts_.begin();
     auto seq = db.prepare("SELECT coalesce(max(change_seq), 0) FROM finding_states");
     seq.step();
     change_seq_ = seq.integer(0);
@@ -161,9 +162,15 @@ class SqliteWriter final : public StoreWriter {
     quarantine_.run();
   }
 
+  ~SqliteWriter() override {
+    if (!committed_) texts_.rollback();  // the transaction rolls back with tx_
+  }
+
   void commit() override {
     write_observations();
     tx_.commit();
+    texts_.commit();
+    committed_ = true;
   }
 
  private:
@@ -227,7 +234,8 @@ class SqliteWriter final : public StoreWriter {
   Timestamp received_at_;
   std::int64_t ingest_id_;
   std::int64_t change_seq_ = 0;
-  TextIds texts_;
+  TextIds& texts_;
+  bool committed_ = false;
   Statement find_, raw_, insert_, update_, touch_, observe_, quarantine_;
   std::string resources_;
   std::vector<Observation> observations_;
@@ -243,13 +251,14 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir) : db_(open_datab
   db_.exec("PRAGMA journal_mode = WAL");
   db_.exec("PRAGMA synchronous = FULL");
   db_.exec("PRAGMA cache_size = -65536");
+  db_.exec("PRAGMA wal_autocheckpoint = 16384");
   migrate(db_);
 }
 
 SqliteStore::~SqliteStore() = default;
 
 std::unique_ptr<StoreWriter> SqliteStore::begin_write(Timestamp received_at, std::int64_t ingest_id) {
-  return std::make_unique<SqliteWriter>(db_, received_at, ingest_id);
+  return std::make_unique<SqliteWriter>(db_, texts_, received_at, ingest_id);
 }
 
 std::uint64_t SqliteStore::prune_observations(Timestamp before) {

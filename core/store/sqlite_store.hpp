@@ -5,6 +5,7 @@
 
 #include "sqlite.hpp"
 #include "sqlite_ledger.hpp"
+#include "text_dictionary.hpp"
 #include "store.hpp"
 
 namespace cspm::store {
@@ -39,6 +40,7 @@ class SqliteStore final : public Store {
  private:
   Database db_;
   SqliteLedger ledger_{db_};  // after db_: it keeps a reference
+  TextIds texts_{db_};        // kept across write transactions (one writer at a time)
 };
 
 }  // namespace cspm::store

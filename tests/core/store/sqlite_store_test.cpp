@@ -163,6 +163,35 @@ BOOST_AUTO_TEST_CASE(uncommitted_writes_are_rolled_back) {
   BOOST_TEST(scalar(s, "SELECT count(*) FROM findings") == 0);
 }
 
+BOOST_AUTO_TEST_CASE(shared_texts_stay_right_across_rollbacks_and_other_connections) {
+  // One connection keeps its text ids across transactions: a rolled-back id must be
+  // forgotten (SQLite hands it out again) and ids another connection added must be learnt.
+  test::TempDir dir;
+  SqliteStore s{dir.path()}, other{dir.path()};
+  test::FindingFactory ff;
+  const auto titled = [&](const std::string& id, const std::string& title) {
+    Finding f = ff.make(id, kT0);
+    f.title = ff.keep(title);
+    return f;
+  };
+  {
+    IngestCounts c;
+    auto w = s.begin_write(kT0, 0);
+    const Finding f = titled("a", "rolled back title");
+    const Version v = version_of(f);
+    w->put(f, PackedRaw{"{}"}, std::span<const Version>{&v, 1}, c);
+  }  // rolled back: its text id is free again
+  put_all(other, {titled("b", "title from the other connection")});
+  put_all(s, {titled("c", "rolled back title"), titled("d", "title from the other connection")});
+  StoredFindings table;
+  std::map<std::string, std::string> titles;
+  for (const Finding* f : select_all(s, table)) titles[std::string{f->id}] = std::string{f->title};
+  BOOST_TEST(titles["b"] == "title from the other connection");
+  BOOST_TEST(titles["c"] == "rolled back title");
+  BOOST_TEST(titles["d"] == "title from the other connection");
+  BOOST_TEST(scalar(s, "SELECT count(*) FROM texts WHERE text LIKE '%title%'") == 2);
+}
+
 BOOST_AUTO_TEST_CASE(selection_by_window_and_by_watermark) {
   test::TempDir dir;
   SqliteStore s{dir.path()};
