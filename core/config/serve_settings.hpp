@@ -23,7 +23,7 @@ struct ServeSettings {
   LogLevel log_level = LogLevel::info;
   std::size_t max_body_bytes = 64u << 20;
   std::size_t max_connections = 512;
-  unsigned http_workers = 2;
+  unsigned http_workers = 4;  ///< more than cores: requests waiting for the writer share its commit
   unsigned run_workers = 2;  ///< pipelines running at once (never two runs of one pipeline)
   std::chrono::milliseconds request_timeout{60'000};
   std::chrono::milliseconds reload_debounce{500};   ///< after the last change to a pipeline file

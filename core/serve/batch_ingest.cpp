@@ -1,10 +1,14 @@
-// An in-memory batch through the file ingest: spooled as NDJSON, then ingested and removed.
+// In-memory batches through the file ingest: screened, spooled as NDJSON, ingested in one
+// transaction, removed.
 #include "batch_ingest.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+
+#include <simdjson.h>
 
 #include <unistd.h>
 
@@ -61,13 +65,6 @@ class SpoolFile {
   std::string error_;
 };
 
-// A document must be JSON text: anything else (a gzip member inside the batch, binary
-// junk) is quarantined here, so the file ingest never takes it for a compressed file.
-bool looks_like_json(std::string_view d) {
-  const std::size_t i = d.find_first_not_of(" \t\r");
-  return i != std::string_view::npos && (d[i] == '{' || d[i] == '[');
-}
-
 // One batch writer at a time in this process. SQLite admits one writer anyway, and a
 // second connection waiting in its busy handler sleeps in steps of up to 100 ms: queueing
 // here instead keeps the store busy while the other workers decode their requests.
@@ -78,47 +75,79 @@ std::mutex& writer_mutex() {
 
 }  // namespace
 
-store::IngestResult ingest_batch(store::Store& store, std::string_view source, const std::vector<std::string>& documents,
-                                 const std::vector<FirehoseBadRecord>& bad, const store::IngestOptions& options) {
-  store::IngestResult result;
-  std::vector<std::string> json_documents;
-  std::vector<std::pair<std::size_t, const std::string*>> not_json;
-  json_documents.reserve(documents.size());
-  for (std::size_t i = 0; i < documents.size(); ++i) {
-    if (looks_like_json(documents[i])) json_documents.push_back(documents[i]);
-    else not_json.emplace_back(i, &documents[i]);
+void screen_documents(PendingBatch& batch) {
+  thread_local simdjson::dom::parser parser;
+  std::vector<std::string> kept;
+  kept.reserve(batch.documents.size());
+  for (std::size_t i = 0; i < batch.documents.size(); ++i) {
+    std::string& d = batch.documents[i];
+    simdjson::dom::element ignored;
+    const auto error = parser.parse(d.data(), d.size(), true).get(ignored);
+    if (error == simdjson::SUCCESS || error == simdjson::CAPACITY) {  // too large: the ingest says so
+      kept.push_back(std::move(d));
+      continue;
+    }
+    batch.invalid.emplace_back(i, std::string{"document "} + std::to_string(i + 1) + " is not JSON text: " +
+                                      simdjson::error_message(error));
+    batch.invalid_text.push_back(d.substr(0, 4096));
   }
+  batch.documents = std::move(kept);
+}
+
+store::IngestResult ingest_batches(store::Store& store, const std::vector<PendingBatch*>& batches,
+                                   const store::IngestOptions& options) {
+  store::IngestResult result;
+  std::size_t documents = 0;
+  for (const auto* b : batches) documents += b->documents.size();
   SpoolFile spool(options.spool_dir / "spool");
-  if (!json_documents.empty() && (spool.path().empty() || !spool.write_lines(json_documents))) {
+  if (documents && spool.path().empty()) {
     result.status = Status::failure("cannot spool the batch: " + spool.error());
     return result;
   }
+  for (const auto* b : batches)
+    if (!spool.write_lines(b->documents)) {
+      result.status = Status::failure("cannot spool the batch: " + spool.error());
+      return result;
+    }
   std::lock_guard writer(writer_mutex());
   try {
-    if (!bad.empty() || !not_json.empty()) {
-      auto writer = store.begin_write(options.received_at ? options.received_at : system_now(), options.ingest_id);
-      for (const auto& r : bad) {
-        const std::string reason = "firehose record " + std::to_string(r.index) + ": " + r.reason;
-        writer->quarantine({source, r.index + 1, reason, r.data, r.data.size()}, result.counts);
+    const bool any_bad = std::any_of(batches.begin(), batches.end(), [](const auto* b) { return !b->bad.empty() || !b->invalid.empty(); });
+    if (any_bad) {
+      auto w = store.begin_write(options.received_at ? options.received_at : system_now(), options.ingest_id);
+      for (const auto* b : batches) {
+        for (const auto& r : b->bad)
+          w->quarantine({b->source, r.index + 1, "firehose record " + std::to_string(r.index) + ": " + r.reason, r.data,
+                         r.data.size()}, result.counts);
+        for (std::size_t k = 0; k < b->invalid.size(); ++k)
+          w->quarantine({b->source, b->invalid[k].first + 1, b->invalid[k].second, b->invalid_text[k],
+                         b->invalid_text[k].size()}, result.counts);
       }
-      for (const auto& [i, d] : not_json)
-        writer->quarantine({source, i + 1, "document " + std::to_string(i + 1) + " is not JSON text",
-                            d->substr(0, 4096), d->size()}, result.counts);
-      writer->commit();
+      w->commit();
     }
   } catch (const std::exception& e) {
     result.status = Status::failure(std::string{"quarantine: "} + e.what());
     return result;
   }
-  if (json_documents.empty()) return result;
+  for (const auto* b : batches) result.counts.events += b->invalid.size();
+  if (!documents) return result;
   store::IngestOptions o = options;
   o.threads = 1;  // batches are small; the daemon ingests several at once instead
   o.retention = std::chrono::milliseconds{0};  // pruning is the daemon's periodic job, not each batch's
-  o.source_label = std::string{source};
-  const store::IngestCounts quarantined = result.counts;
+  // A shared commit names its batches (a document's line is then its place in the group).
+  o.source_label = batches.front()->source;
+  for (std::size_t k = 1; k < batches.size() && o.source_label.size() < 200; ++k) o.source_label += " + " + batches[k]->source;
+  const store::IngestCounts before = result.counts;
   result = store::ingest(store, {spool.path().string()}, o);
-  result.counts.quarantined += quarantined.quarantined;
+  result.counts.quarantined += before.quarantined;
+  result.counts.events += before.events;
   return result;
+}
+
+store::IngestResult ingest_batch(store::Store& store, std::string_view source, const std::vector<std::string>& documents,
+                                 const std::vector<FirehoseBadRecord>& bad, const store::IngestOptions& options) {
+  PendingBatch batch{std::string{source}, documents, bad, {}, {}};
+  screen_documents(batch);
+  return ingest_batches(store, {&batch}, options);
 }
 
 void sweep_spool(const std::filesystem::path& spool_dir) {

@@ -1,5 +1,6 @@
-// Storing one delivered batch (Firehose, NDJSON POST) before it is acknowledged.
+// Storing delivered batches (Firehose, NDJSON POST) before they are acknowledged.
 #pragma once
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,14 +10,32 @@
 
 namespace cspm::core {
 
-/// Commits `documents` (EventBridge events or findings, one JSON text each) through the same
-/// ingest as files, and `bad` records into the quarantine, all under `source` (e.g.
-/// "firehose <requestId>"). Only a successful result may be acknowledged to the sender; a
-/// sender's retry of a batch partly committed is harmless (ingest is idempotent, repeated
-/// quarantine records are counted, not duplicated). A document that is not JSON text is
-/// quarantined. The documents pass through a spool file in `options.spool_dir`/spool,
-/// removed afterwards. Batches are written one at a time in this process, so one `store`
-/// object may serve every thread that calls this.
+/// One delivered batch: JSON documents (EventBridge events or findings, one text each) and
+/// the records that could not be decoded, under `source` (e.g. "firehose <requestId>").
+struct PendingBatch {
+  std::string source;
+  std::vector<std::string> documents;
+  std::vector<FirehoseBadRecord> bad;
+  /// Documents that are not valid JSON (position in `documents` before screening, why).
+  std::vector<std::pair<std::size_t, std::string>> invalid;
+  std::vector<std::string> invalid_text;
+};
+
+/// Moves the documents that are not valid JSON text (broken, binary, a gzip member) out of
+/// `documents` into `invalid`, to be quarantined under the batch's own source and position.
+/// Meant for the receiving thread, so that screening runs in parallel with the writer.
+void screen_documents(PendingBatch& batch);
+
+/// Commits screened batches in one transaction through the same ingest as files (one spool
+/// file for all): quarantine first, then the documents. Only a successful result may be
+/// acknowledged to the senders; a retry of a batch partly committed is harmless (ingest is
+/// idempotent, repeated quarantine records are counted, not duplicated). The counts are the
+/// group's. Writes are serialised in this process, so one `store` object may serve every
+/// thread that calls this. The spool file lives in `options.spool_dir`/spool and is removed.
+store::IngestResult ingest_batches(store::Store& store, const std::vector<PendingBatch*>& batches,
+                                   const store::IngestOptions& options);
+
+/// One batch on its own (screened here).
 store::IngestResult ingest_batch(store::Store& store, std::string_view source, const std::vector<std::string>& documents,
                                  const std::vector<FirehoseBadRecord>& bad, const store::IngestOptions& options);
 

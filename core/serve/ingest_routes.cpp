@@ -11,22 +11,10 @@
 #include <cspm/time.hpp>
 
 #include "../store/sqlite_store.hpp"
-#include "batch_ingest.hpp"
+#include "batch_writer.hpp"
 
 namespace cspm::core {
 namespace {
-
-// One connection writes every batch (ingest_batch() lets one writer in at a time): its page
-// cache stays warm, where connections taking turns would each find theirs invalidated by
-// the other's commits and read the indexes again.
-store::Store& batch_store(const std::filesystem::path& data_dir) {
-  static std::mutex mutex;
-  static std::map<std::filesystem::path, std::unique_ptr<store::SqliteStore>> stores;
-  std::lock_guard lock(mutex);
-  auto& s = stores[data_dir];
-  if (!s) s = std::make_unique<store::SqliteStore>(data_dir);
-  return *s;
-}
 
 std::string_view header(const HttpRequestMessage& req, std::string_view name) {
   const auto v = req[boost::beast::string_view{name.data(), name.size()}];
@@ -53,7 +41,7 @@ std::optional<HttpResponseMessage> firehose_refusal(const HttpRequestMessage& re
   return std::nullopt;
 }
 
-HttpResponseMessage firehose(const HttpRequestMessage& req, const IngestRoutesOptions& o, Metrics& metrics) {
+HttpResponseMessage firehose(const HttpRequestMessage& req, const IngestRoutesOptions& o, Metrics& metrics, BatchWriter& writer) {
   const std::string request_id{header(req, "X-Amz-Firehose-Request-Id")};
   const auto answer = [&](http::status status, const std::string& error, const std::string& id) {
     return firehose_answer(req, metrics, status, error, id);
@@ -67,11 +55,10 @@ HttpResponseMessage firehose(const HttpRequestMessage& req, const IngestRoutesOp
   limits.max_body_bytes = o.max_body_bytes;
   if (const FirehoseVerdict v = read_firehose_request(req.body(), encoding == "gzip", limits, batch); v.status != 200)
     return answer(static_cast<http::status>(v.status), v.error, batch.request_id.empty() ? request_id : batch.request_id);
-  store::IngestOptions options;
-  options.spool_dir = o.data_dir;
-  const auto result = ingest_batch(batch_store(o.data_dir), "firehose " + batch.request_id, batch.documents,
-                                   batch.bad_records, options);
-  metrics.add("cspm_events_received_total", "Events (documents) received", static_cast<double>(batch.documents.size()),
+  const std::size_t received = batch.documents.size();
+  const auto result = writer.write({"firehose " + batch.request_id, std::move(batch.documents), std::move(batch.bad_records), {}, {}},
+                                   true);
+  metrics.add("cspm_events_received_total", "Events (documents) received", static_cast<double>(received),
               {{"endpoint", "firehose"}});
   metrics.add("cspm_findings_stored_total", "Finding versions newer than the stored state",
               static_cast<double>(result.counts.findings_new + result.counts.findings_updated));
@@ -103,7 +90,7 @@ std::optional<HttpResponseMessage> ndjson_refusal(const HttpRequestMessage& req,
 }
 
 // POST /ingest: NDJSON (or gzip'd NDJSON) of events or findings, with a bearer token.
-HttpResponseMessage ndjson(const HttpRequestMessage& req, const IngestRoutesOptions& o, Metrics& metrics) {
+HttpResponseMessage ndjson(const HttpRequestMessage& req, const IngestRoutesOptions& o, Metrics& metrics, BatchWriter& writer) {
   const auto answer = [&](http::status status, const nlohmann::json& body) { return ndjson_answer(req, metrics, status, body); };
   if (auto refusal = ndjson_refusal(req, o, metrics)) return std::move(*refusal);
   std::string inflated;
@@ -120,10 +107,9 @@ HttpResponseMessage ndjson(const HttpRequestMessage& req, const IngestRoutesOpti
   }
   std::vector<std::string> documents;
   split_lines(body, documents);
-  store::IngestOptions options;
-  options.spool_dir = o.data_dir;
-  const auto r = ingest_batch(batch_store(o.data_dir), "http ingest", documents, {}, options);
-  metrics.add("cspm_events_received_total", "Events (documents) received", static_cast<double>(documents.size()),
+  const std::size_t received = documents.size();
+  const auto r = writer.write({"http ingest", std::move(documents), {}, {}, {}}, false);
+  metrics.add("cspm_events_received_total", "Events (documents) received", static_cast<double>(received),
               {{"endpoint", "ndjson"}});
   metrics.add("cspm_findings_stored_total", "Finding versions newer than the stored state",
               static_cast<double>(r.counts.findings_new + r.counts.findings_updated));
@@ -156,14 +142,15 @@ Admitter make_ingest_admitter(IngestRoutesOptions options, Metrics& metrics) {
 }
 
 Router make_ingest_routes(IngestRoutesOptions options, Metrics& metrics) {
-  return [o = std::move(options), &metrics](const HttpRequestMessage& req) {
+  auto writer = std::make_shared<BatchWriter>(options.data_dir);
+  return [o = std::move(options), &metrics, writer](const HttpRequestMessage& req) {
     const auto started = std::chrono::steady_clock::now();
     const std::string target = target_path(req);
     HttpResponseMessage res;
     if (target == "/firehose") {
-      res = firehose(req, o, metrics);
+      res = firehose(req, o, metrics, *writer);
     } else if (target == "/ingest") {
-      res = ndjson(req, o, metrics);
+      res = ndjson(req, o, metrics, *writer);
     } else if (target == "/healthz") {
       const std::vector<std::string> problems = o.health_problems ? o.health_problems() : std::vector<std::string>{};
       res = make_response(req, problems.empty() ? http::status::ok : http::status::service_unavailable,

@@ -12,7 +12,7 @@
 namespace cspm::core {
 
 struct IngestRoutesOptions {
-  std::filesystem::path data_dir;        ///< the store; each worker opens its own connection
+  std::filesystem::path data_dir;        ///< the store (one connection writes every batch)
   std::vector<std::string> firehose_keys;  ///< accepted X-Amz-Firehose-Access-Key values
   std::vector<std::string> bearer_tokens;  ///< accepted for POST /ingest (NDJSON)
   std::size_t max_body_bytes = 64u << 20;
