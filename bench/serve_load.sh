@@ -56,7 +56,7 @@ daemon=$!
 trap 'kill $daemon 2>/dev/null || true' EXIT
 port=""
 for _ in $(seq 100); do
-  port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$out/daemon.log" | grep -o '[0-9]*$' || true)
+  port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$out/daemon.log" | grep -o '[0-9]*$' || true)
   [ -n "$port" ] && break
   sleep 0.1
 done

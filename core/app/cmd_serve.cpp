@@ -33,11 +33,12 @@ int serve_command(int argc, char** argv) {
 
 int trigger_command(int argc, char** argv) {
   po::options_description opts("cspmd trigger PIPELINE [-c cspmd.toml] [--url URL]");
-  std::string pipeline, url;
+  std::string pipeline, url, ca_file;
   ConfigArgs config_args;
   opts.add_options()
       ("help,h", "show this help")
-      ("url", po::value(&url), "the daemon (default: http://<[serve] listen>)");
+      ("url", po::value(&url), "the daemon (default: <[serve] listen>, https if it has TLS)")
+      ("ca-file", po::value(&ca_file), "PEM file of CAs to trust for the daemon's certificate (a private CA)");
   add_config_options(opts, config_args);
   po::options_description hidden;
   hidden.add_options()("pipeline", po::value(&pipeline));
@@ -65,10 +66,12 @@ int trigger_command(int argc, char** argv) {
     const std::string host = config->serve.address == "0.0.0.0" ? "127.0.0.1"
                              : config->serve.address.find(':') != std::string::npos ? "[" + config->serve.address + "]"
                                                                                    : config->serve.address;
-    url = "http://" + host + ":" + std::to_string(config->serve.port);
+    url = (config->serve.tls_certificate.empty() ? "http://" : "https://") + host + ":" + std::to_string(config->serve.port);
   }
   std::unique_ptr<HttpClient> client;
-  if (const Status s = HttpClient::create(url, {}, client); !s.ok()) {
+  HttpClientOptions client_options;
+  client_options.ca_file = ca_file;
+  if (const Status s = HttpClient::create(url, client_options, client); !s.ok()) {
     std::cerr << "cspmd trigger: " << s.message() << '\n';
     return kExitUsage;
   }

@@ -111,7 +111,7 @@ std::variant<DaemonConfig, Diagnostics> load_daemon_config(const fs::path& expli
     } else if (k == "store") {
       error("E007", k, node.source(), "[store] must be a table");
     } else if (k == "serve" && node.is_table()) {
-      read_serve_settings(*node.as_table(), c.serve, error);
+      read_serve_settings(*node.as_table(), base, c.serve, error);
     } else if (k == "serve") {
       error("E007", k, node.source(), "[serve] must be a table");
     } else {

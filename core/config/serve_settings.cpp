@@ -14,7 +14,8 @@ namespace {
 
 const std::vector<std::string> kKeys{"listen", "log_level", "firehose_access_keys", "ingest_tokens", "api_tokens",
                                      "max_body_bytes", "max_connections", "http_workers", "run_workers",
-                                     "request_timeout", "reload_debounce", "prune_every"};
+                                     "request_timeout", "reload_debounce", "prune_every", "tls_certificate",
+                                     "tls_private_key"};
 
 // "127.0.0.1:8080", "[::1]:8080", ":8080" (every IPv4 address).
 bool parse_listen(std::string_view text, std::string& address, unsigned short& port) {
@@ -33,7 +34,8 @@ bool parse_listen(std::string_view text, std::string& address, unsigned short& p
 
 }  // namespace
 
-void read_serve_settings(const toml::table& table, ServeSettings& out, const SettingError& error) {
+void read_serve_settings(const toml::table& table, const std::filesystem::path& base, ServeSettings& out,
+                         const SettingError& error) {
   for (const auto& [key, node] : table) {
     const std::string k{key.str()};
     const std::string path = "serve." + k;
@@ -83,11 +85,21 @@ void read_serve_settings(const toml::table& table, ServeSettings& out, const Set
     else if (k == "request_timeout") duration(out.request_timeout);
     else if (k == "reload_debounce") duration(out.reload_debounce);
     else if (k == "prune_every") duration(out.prune_every);
+    else if (k == "tls_certificate") {
+      if (const auto* s = node.as_string(); s && !s->get().empty()) out.tls_certificate = base / s->get();
+      else bad("expected the path of a PEM certificate chain");
+    } else if (k == "tls_private_key") {
+      const nlohmann::json ref = toml_to_json(node);
+      if (const std::string problem = secret_problem(ref); !problem.empty()) error("E013", path, node.source(), problem, {});
+      else out.tls_private_key = ref;
+    }
     else {
       const std::string hint = suggest(k, kKeys);
       error("E006", path, key.source(), "unknown setting", hint.empty() ? "Settings: " + join(kKeys) : hint);
     }
   }
+  if (out.tls_certificate.empty() != out.tls_private_key.is_null())
+    error("E008", "serve", table.source(), "tls_certificate and tls_private_key go together (both, or neither for plain HTTP)", {});
 }
 
 }  // namespace cspm::core

@@ -2,6 +2,7 @@
 #pragma once
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -20,6 +21,10 @@ struct ServeSettings {
   std::vector<nlohmann::json> firehose_access_keys;  ///< X-Amz-Firehose-Access-Key values
   std::vector<nlohmann::json> ingest_tokens;         ///< bearer tokens for POST /ingest
   std::vector<nlohmann::json> api_tokens;            ///< bearer tokens for POST /api/… (triggers)
+  /// HTTPS (Firehose delivers to https:// endpoints only): the certificate chain (PEM file)
+  /// and the private key as a secret reference. Both empty: plain HTTP (behind a proxy).
+  std::filesystem::path tls_certificate;
+  nlohmann::json tls_private_key;
   LogLevel log_level = LogLevel::info;
   std::size_t max_body_bytes = 64u << 20;
   std::size_t max_connections = 512;
@@ -34,6 +39,7 @@ struct ServeSettings {
 /// hint)` and the defaults stay for that setting.
 using SettingError = std::function<void(std::string code, std::string key, const toml::source_region& at,
                                         std::string message, std::string hint)>;
-void read_serve_settings(const toml::table& table, ServeSettings& out, const SettingError& error);
+void read_serve_settings(const toml::table& table, const std::filesystem::path& base, ServeSettings& out,
+                         const SettingError& error);
 
 }  // namespace cspm::core

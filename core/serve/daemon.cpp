@@ -102,6 +102,10 @@ int Daemon::run() {
   lo.workers = s.http_workers;
   lo.reject = make_ingest_rejecter(metrics_);
   lo.admit = make_ingest_admitter(ingest, metrics_);
+  if (!s.tls_certificate.empty()) {
+    lo.tls = make_tls_context();
+    if (!lo.tls) return 78;
+  }
   auto api = make_api_routes(*this, std::move(api_tokens));
   auto routes = make_ingest_routes(ingest, metrics_);
   try {
@@ -134,7 +138,7 @@ int Daemon::run() {
   prune();
   arm_timer();
 
-  const std::string where = s.address + ":" + std::to_string(listener_->port());
+  const std::string where = std::string{lo.tls ? "https://" : "http://"} + s.address + ":" + std::to_string(listener_->port());
   ready_ = true;
   log_.info("listening on " + where + " (data " + config_.data_dir.string() + ", pipelines " + config_.pipelines_dir.string() + ")");
   notifier_.ready("listening on " + where);
@@ -143,6 +147,28 @@ int Daemon::run() {
   runs_.join();
   log_.info("stopped");
   return 0;
+}
+
+// TLS 1.2 and later only, the certificate chain from a file, the key from a secret.
+std::shared_ptr<asio::ssl::context> Daemon::make_tls_context() {
+  const auto base = config_.file.empty() ? std::filesystem::current_path() : std::filesystem::absolute(config_.file).parent_path();
+  std::string key;
+  if (const Status st = resolve_secret(config_.serve.tls_private_key, base, key); !st.ok()) {
+    log_.error("[serve] tls_private_key: " + st.message());
+    return nullptr;
+  }
+  try {
+    auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                     asio::ssl::context::single_dh_use);
+    tls->use_certificate_chain_file(config_.serve.tls_certificate.string());
+    tls->use_private_key(asio::buffer(key), asio::ssl::context::pem);
+    return tls;
+  } catch (const std::exception& e) {  // the message names the file, never the key
+    log_.error("[serve] TLS: " + config_.serve.tls_certificate.string() + ": " + e.what());
+    return nullptr;
+  }
 }
 
 void Daemon::reload(const std::string& why) {

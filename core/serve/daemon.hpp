@@ -42,6 +42,7 @@ class Daemon final : public DaemonControl {
 
  private:
   bool resolve_secrets(std::vector<std::string>& firehose, std::vector<std::string>& ingest, std::vector<std::string>& api);
+  std::shared_ptr<boost::asio::ssl::context> make_tls_context();
   void reload(const std::string& why);
   void schedule(const LoadedPipeline& p, SysSeconds now);
   void arm_timer();

@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
 
 namespace cspm::core {
 namespace {
@@ -26,6 +27,13 @@ std::string too_large(std::size_t limit) { return "request body over " + std::to
 }  // namespace
 
 struct HttpListener::Impl : std::enable_shared_from_this<HttpListener::Impl> {
+  // What stop() needs of a session, whatever its stream (plain TCP or TLS).
+  class SessionBase {
+   public:
+    virtual ~SessionBase() = default;
+    virtual void close_if_idle() = 0;
+  };
+  template <class Stream>
   class Session;
 
   Impl(asio::io_context& context, ListenerOptions o, Router r)
@@ -41,7 +49,7 @@ struct HttpListener::Impl : std::enable_shared_from_this<HttpListener::Impl> {
   std::atomic<bool> stopped{false};  // read by sessions on their own strands
   unsigned short port = 0;
   std::mutex sessions_mutex;
-  std::map<Session*, std::weak_ptr<Session>> sessions;  // to close idle ones on stop()
+  std::map<SessionBase*, std::weak_ptr<SessionBase>> sessions;  // to close idle ones on stop()
 
   void accept();
 
@@ -52,9 +60,12 @@ struct HttpListener::Impl : std::enable_shared_from_this<HttpListener::Impl> {
   void close_idle_sessions();
 };
 
-class HttpListener::Impl::Session : public std::enable_shared_from_this<Session> {
+template <class Stream>
+class HttpListener::Impl::Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(std::shared_ptr<Impl> owner, tcp::socket socket) : owner_(std::move(owner)), stream_(std::move(socket)) {}
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  Session(std::shared_ptr<Impl> owner, tcp::socket socket) : owner_(std::move(owner)), stream_(make_stream(std::move(socket))) {}
   ~Session() {
     std::lock_guard lock(owner_->sessions_mutex);
     owner_->sessions.erase(this);
@@ -63,28 +74,42 @@ class HttpListener::Impl::Session : public std::enable_shared_from_this<Session>
   void start() {
     {
       std::lock_guard lock(owner_->sessions_mutex);
-      owner_->sessions.emplace(this, weak_from_this());
+      owner_->sessions.emplace(this, std::weak_ptr<SessionBase>{this->shared_from_this()});
     }
-    read();
+    if constexpr (kTls) {
+      lowest().expires_after(owner_->options.request_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code ec) {
+        if (ec) return self->close(ec);  // not TLS, an untrusted client, too slow
+        self->read();
+      });
+    } else {
+      read();
+    }
   }
 
   // On the session's strand: a connection waiting for its next request is closed; one
   // with a request in progress closes after its answer (write() sees `stopped`).
-  void close_if_idle() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+  void close_if_idle() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       if (!self->busy_) self->close({});
     });
   }
 
  private:
+  Stream make_stream(tcp::socket socket) {
+    if constexpr (kTls) return Stream(std::move(socket), *owner_->options.tls);
+    else return Stream(std::move(socket));
+  }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   void read() {
     busy_ = false;
     parser_.emplace();
     parser_->body_limit(owner_->options.max_body_bytes);
     parser_->header_limit(64 * 1024);
     // The first request of a connection, and each after, must arrive whole in time.
-    stream_.expires_after(first_ ? owner_->options.request_timeout : owner_->options.idle_timeout);
-    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    lowest().expires_after(first_ ? owner_->options.request_timeout : owner_->options.idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       self->on_header(ec);
     });
   }
@@ -102,8 +127,8 @@ class HttpListener::Impl::Session : public std::enable_shared_from_this<Session>
         refusal->keep_alive(false);  // the body is not read: this connection is done
         return write(std::move(*refusal));
       }
-    stream_.expires_after(owner_->options.request_timeout);
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, std::size_t) {
+    lowest().expires_after(owner_->options.request_timeout);
+    http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code e, std::size_t) {
       self->on_body(e);
     });
   }
@@ -112,9 +137,9 @@ class HttpListener::Impl::Session : public std::enable_shared_from_this<Session>
     if (ec == http::error::body_limit) return reject(http::status::payload_too_large, too_large(owner_->options.max_body_bytes));
     if (ec) return close(ec);
     if (owner_->stopped) return close({});  // not started, not answered: the sender retries elsewhere
-    stream_.expires_never();  // the router may take a while (a store commit)
+    lowest().expires_never();  // the router may take a while (a store commit)
     request_ = parser_->release();
-    asio::post(owner_->pool, [self = shared_from_this()] {
+    asio::post(owner_->pool, [self = this->shared_from_this()] {
       HttpResponseMessage response;
       try {
         response = self->owner_->router(self->request_);
@@ -136,8 +161,8 @@ class HttpListener::Impl::Session : public std::enable_shared_from_this<Session>
   void write(HttpResponseMessage response) {
     response_ = std::make_shared<HttpResponseMessage>(std::move(response));
     response_->prepare_payload();
-    stream_.expires_after(owner_->options.request_timeout);
-    http::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    lowest().expires_after(owner_->options.request_timeout);
+    http::async_write(stream_, *response_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->close(ec);
       if (!self->response_->keep_alive() || self->owner_->stopped) return self->linger();
       self->read();
@@ -147,14 +172,19 @@ class HttpListener::Impl::Session : public std::enable_shared_from_this<Session>
   // Closing a socket with unread input resets the connection, and the client may lose
   // the answer (a 413 to a body it is still sending): say we are done, then drain.
   void linger() {
+    if constexpr (kTls) {  // close_notify, then close (the TLS layer cannot half-close)
+      lowest().expires_after(owner_->options.request_timeout);
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code ec) { self->close(ec); });
+      return;
+    }
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(owner_->options.request_timeout);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    lowest().expires_after(owner_->options.request_timeout);
     drain_ = std::make_shared<std::array<char, 16384>>();
     drain_more();
   }
   void drain_more() {
-    stream_.async_read_some(asio::buffer(*drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    stream_.async_read_some(asio::buffer(*drain_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->close(ec);
       self->drain_more();
     });
@@ -162,12 +192,12 @@ class HttpListener::Impl::Session : public std::enable_shared_from_this<Session>
 
   void close(beast::error_code) {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().socket().close(ignored);
   }
 
   std::shared_ptr<Impl> owner_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpRequestMessage request_;
@@ -178,7 +208,7 @@ class HttpListener::Impl::Session : public std::enable_shared_from_this<Session>
 };
 
 void HttpListener::Impl::accept() {
-  acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(asio::make_strand(io), [self = this->shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (self->stopped) return;
     if (ec) {
       self->retry.expires_after(std::chrono::milliseconds(100));
@@ -191,14 +221,15 @@ void HttpListener::Impl::accept() {
       beast::error_code ignored;
       socket.close(ignored);
     } else {
-      std::make_shared<Session>(self, std::move(socket))->start();
+      if (self->options.tls) std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(self, std::move(socket))->start();
+      else std::make_shared<Session<beast::tcp_stream>>(self, std::move(socket))->start();
     }
     self->accept();
   });
 }
 
 void HttpListener::Impl::close_idle_sessions() {
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard lock(sessions_mutex);
     for (const auto& [raw, weak] : sessions)

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/http.hpp>
 
@@ -37,6 +38,8 @@ struct ListenerOptions {
   std::size_t max_connections = 512;  ///< more are closed at once (file descriptors are finite)
   Rejecter reject;  ///< empty: {"error": why}
   Admitter admit;   ///< empty: every header is admitted
+  /// HTTPS with this context (certificate and key loaded); null: plain HTTP.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 class HttpListener {

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
+#include <regex>
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -19,6 +20,7 @@
 #include "../core/serve/serve_support.hpp"
 #include "../../core/store/sqlite_store.hpp"
 #include "jira_standin.hpp"
+#include "pki.hpp"
 #include "support.hpp"
 
 using namespace cspm;
@@ -101,15 +103,20 @@ struct Served {
     ::unsetenv("NOTIFY_SOCKET");
     const std::string ready = notify.wait_for("READY=1");
     BOOST_REQUIRE_MESSAGE(!ready.empty(), "no READY=1 from cspmd serve");
-    const auto at = ready.find("listening on 127.0.0.1:");
-    BOOST_REQUIRE(at != std::string::npos);
-    port = static_cast<unsigned short>(std::stoi(ready.substr(at + 23)));
+    std::smatch m;
+    BOOST_REQUIRE_MESSAGE(std::regex_search(ready, m, std::regex("listening on (https?)://127\\.0\\.0\\.1:([0-9]+)")), ready);
+    scheme = m[1];
+    port = static_cast<unsigned short>(std::stoi(m[2]));
   }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+  std::string url() const {
+    return scheme == "https" ? "https://localhost:" + std::to_string(port) : "http://127.0.0.1:" + std::to_string(port);
+  }
 
   HttpResponse send(const std::string& method, const std::string& target, const std::string& body = {}, HttpHeaders headers = {}) {
     std::unique_ptr<HttpClient> client;
-    BOOST_REQUIRE(HttpClient::create(url(), {}, client).ok());
+    HttpClientOptions options;
+    options.ca_file = ca_file;
+    BOOST_REQUIRE(HttpClient::create(url(), options, client).ok());
     HttpResponse res;
     const Status s = client->send({method, target, std::move(headers), body}, res);
     BOOST_REQUIRE_MESSAGE(s.ok(), s.message());
@@ -134,6 +141,7 @@ struct Served {
   NotifySocket notify{dir.path() / "notify.sock"};
   std::unique_ptr<test::Background> daemon;
   unsigned short port = 0;
+  std::string scheme, ca_file;
 };
 
 std::string firehose_request(const std::string& id, const std::vector<std::string>& records) {
@@ -188,6 +196,38 @@ BOOST_AUTO_TEST_CASE(firehose_and_ndjson_batches_are_stored_before_they_are_ackn
 
   BOOST_TEST(s.terminate() == 0);
   BOOST_TEST(!s.notify.wait_for("STOPPING=1").empty());
+}
+
+BOOST_AUTO_TEST_CASE(with_a_certificate_it_serves_https_and_verifying_clients_get_through) {
+  test::Pki pki("localhost");
+  Served s("tls_certificate = " + json(pki.cert).dump() + "\ntls_private_key = { file = " + json(pki.key).dump() + " }\n");
+  s.start();
+  BOOST_TEST(s.scheme == "https");
+  s.ca_file = pki.ca;
+  const auto ok = s.send("POST", "/firehose",
+                         firehose_request("req-tls", {test::base64(test::sample_event("imported_new_notautomated.template"))}),
+                         kFirehose);
+  BOOST_TEST(ok.status == 200);
+  BOOST_TEST(s.stored_findings() == 1);
+  // A client that does not trust the certificate gets no answer at all.
+  std::unique_ptr<HttpClient> untrusting;
+  BOOST_REQUIRE(HttpClient::create(s.url(), {}, untrusting).ok());
+  HttpResponse res;
+  BOOST_TEST(!untrusting->send({"GET", "/healthz", {}, {}}, res).ok());
+  // Plain HTTP to the TLS port is not served either.
+  std::unique_ptr<HttpClient> plain;
+  BOOST_REQUIRE(HttpClient::create("http://127.0.0.1:" + std::to_string(s.port), {}, plain).ok());
+  BOOST_TEST(!plain->send({"GET", "/healthz", {}, {}}, res).ok());
+  BOOST_TEST(s.send("GET", "/healthz").status == 200);  // and it still serves
+  BOOST_TEST(s.terminate() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_private_key_that_cannot_be_read_stops_the_start_with_exit_78) {
+  Served s("tls_certificate = \"missing.pem\"\ntls_private_key = { env = \"CSPM_TEST_NO_SUCH_KEY\" }\n");
+  ::unsetenv("CSPM_TEST_NO_SUCH_KEY");
+  const auto r = test::cspmd("serve -c " + q((s.dir.path() / "cspmd.toml").string()));
+  BOOST_TEST(r.exit_code == 78, r.err);
+  BOOST_TEST(r.err.find("tls_private_key") != std::string::npos, r.err);
 }
 
 BOOST_AUTO_TEST_CASE(edits_are_reloaded_a_broken_one_keeps_the_old_version_and_a_removed_file_stops) {

@@ -67,3 +67,17 @@ request_timeout = "soon"
   for (const auto& d : diags)
     if (d.path == "serve.log_levle") BOOST_TEST(d.hint.find("log_level") != std::string::npos, d.hint);
 }
+
+BOOST_AUTO_TEST_CASE(tls_takes_a_certificate_path_and_a_key_reference_together) {
+  test::TempDir dir;
+  const auto ok = load(dir, "[serve]\ntls_certificate = \"tls/cert.pem\"\ntls_private_key = { credential = \"tls-key\" }\n");
+  BOOST_REQUIRE(std::holds_alternative<DaemonConfig>(ok));
+  BOOST_TEST(std::get<DaemonConfig>(ok).serve.tls_certificate == dir.path() / "tls/cert.pem");  // relative to the file
+  BOOST_TEST(std::get<DaemonConfig>(ok).serve.tls_private_key["credential"] == "tls-key");
+  const auto alone = load(dir, "[serve]\ntls_certificate = \"cert.pem\"\n");
+  BOOST_REQUIRE(std::holds_alternative<Diagnostics>(alone));
+  BOOST_TEST(std::get<Diagnostics>(alone).front().message.find("go together") != std::string::npos);
+  const auto literal = load(dir, "[serve]\ntls_certificate = \"cert.pem\"\ntls_private_key = \"-----BEGIN PRIVATE KEY-----\"\n");
+  BOOST_REQUIRE(std::holds_alternative<Diagnostics>(literal));
+  BOOST_TEST(std::get<Diagnostics>(literal).front().path == "serve.tls_private_key");
+}

@@ -7,11 +7,13 @@
 #include <cspm/http_client.hpp>
 
 #include "http_server.hpp"
+#include "pki.hpp"
 #include "support.hpp"
 
 using namespace cspm;
 using test::HttpServer;
 using test::json_response;
+using test::Pki;
 
 namespace {
 
@@ -28,24 +30,6 @@ test::ServerResponse echo(const test::ServerRequest& req) {
   res.set("X-Seen-Host", req[test::http::field::host]);
   return res;
 }
-
-// A CA and a server certificate for `name`, made with the openssl CLI.
-struct Pki {
-  test::TempDir dir;
-  std::string ca, cert, key;
-  explicit Pki(const std::string& name) {
-    const auto p = dir.path().string();
-    ca = p + "/ca.pem", cert = p + "/server.pem", key = p + "/server.key";
-    const std::string cmd =
-        "cd " + p + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 "
-        "-subj /CN=cspm-test-ca >/dev/null 2>&1 && "
-        "openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=" + name +
-        " >/dev/null 2>&1 && printf 'subjectAltName=DNS:" + name + "\\n' > ext.cnf && "
-        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem "
-        "-days 2 -extfile ext.cnf >/dev/null 2>&1";
-    BOOST_REQUIRE_EQUAL(std::system(cmd.c_str()), 0);
-  }
-};
 
 }  // namespace
 
