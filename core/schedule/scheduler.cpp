@@ -10,7 +10,9 @@ void Scheduler::set(const std::string& pipeline, const CronSchedule& schedule, s
   const bool old_time_due = e.schedule && e.next && *e.next <= now;
   e.schedule = schedule;
   e.next = schedule.next_after(now);
-  if (e.pending && e.pending->reason != Reason::manual) e.pending.reset();  // the old schedule's
+  // A due run of the old schedule is dropped, unless it waits behind a running run: that
+  // time came, and the next run (of the new version) stands for it.
+  if (e.pending && e.pending->reason != Reason::manual && !e.running) e.pending.reset();
   if (old_time_due && !e.pending) e.pending = Due{pipeline, now, Reason::schedule};
   // While a run is going, it is the catch-up: no second one behind it.
   if (last_run && !e.pending && !e.running)

@@ -74,6 +74,8 @@ std::function<std::optional<HttpResponseMessage>(const HttpRequestMessage&)> mak
           return answer(req, http::status::accepted, {{"pipeline", id}, {"queued", true}});
         case DaemonControl::Trigger::already_queued:
           return answer(req, http::status::conflict, {{"pipeline", id}, {"queued", true}, {"error", "a manual run is already queued"}});
+        case DaemonControl::Trigger::stopping:
+          return answer(req, http::status::service_unavailable, {{"error", "cspmd is stopping"}});
         case DaemonControl::Trigger::unknown:
           return answer(req, http::status::not_found, {{"error", "no pipeline \"" + id + "\""}});
       }

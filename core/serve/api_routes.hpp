@@ -18,7 +18,7 @@ class DaemonControl {
   virtual nlohmann::json pipelines() const = 0;
   /// One pipeline with its recent runs; nullopt if there is no such pipeline.
   virtual std::optional<nlohmann::json> pipeline(const std::string& id, std::size_t runs) const = 0;
-  enum class Trigger { queued, already_queued, unknown };
+  enum class Trigger { queued, already_queued, unknown, stopping };
   virtual Trigger trigger(const std::string& id) = 0;
   /// Empty when ready for traffic; else why not (starting, stopping).
   virtual std::string not_ready() const = 0;

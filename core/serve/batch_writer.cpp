@@ -41,7 +41,11 @@ store::IngestResult BatchWriter::write(PendingBatch batch, bool shareable) {
     }
     writing_ = true;
     lock.unlock();
-    write_group(group);
+    try {
+      write_group(group);
+    } catch (...) {  // write_group answers failures itself; never leave the others blocked
+      for (const auto& g : group) g->result.status = Status::failure("internal error writing the batch");
+    }
     lock.lock();
     writing_ = false;
     for (const auto& g : group) g->done = true;
@@ -53,14 +57,24 @@ store::IngestResult BatchWriter::write(PendingBatch batch, bool shareable) {
 void BatchWriter::write_group(const std::vector<std::shared_ptr<Item>>& group) {
   std::vector<PendingBatch*> batches;
   for (const auto& g : group) batches.push_back(&g->batch);
-  store::IngestResult result;
-  try {
-    if (!store_) store_ = std::make_unique<store::SqliteStore>(data_dir_);
-    store::IngestOptions options;
-    options.spool_dir = data_dir_;
-    result = ingest_batches(*store_, batches, options);
-  } catch (const std::exception& e) {
-    result.status = Status::failure(e.what());
+  const auto write = [&](const std::vector<PendingBatch*>& some) {
+    store::IngestResult result;
+    try {
+      if (!store_) store_ = std::make_unique<store::SqliteStore>(data_dir_);
+      store::IngestOptions options;
+      options.spool_dir = data_dir_;
+      result = ingest_batches(*store_, some, options);
+    } catch (const std::exception& e) {
+      result.status = Status::failure(e.what());
+    }
+    return result;
+  };
+  const store::IngestResult result = write(batches);
+  if (!result.status.ok() && group.size() > 1) {
+    // One batch may be what failed the group (a record the store refuses): the others
+    // should not share its fate, or a sender's retries would keep failing its neighbours.
+    for (std::size_t i = 0; i < group.size(); ++i) group[i]->result = write({batches[i]});
+    return;
   }
   for (std::size_t i = 0; i < group.size(); ++i) {
     group[i]->result.status = result.status;

@@ -3,6 +3,7 @@
 #include "daemon.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 
 #include <boost/asio/post.hpp>
@@ -108,6 +109,12 @@ int Daemon::run() {
   }
   auto api = make_api_routes(*this, std::move(api_tokens));
   auto routes = make_ingest_routes(ingest, metrics_);
+  lo.quick = [api, routes](const HttpRequestMessage& req) -> std::optional<HttpResponseMessage> {
+    const auto path = req.target().substr(0, req.target().find('?'));
+    if (path == "/readyz" || path == "/api/pipelines") return api(req);
+    if (path == "/healthz" || path == "/metrics") return routes(req);
+    return std::nullopt;  // ingests, and /api/pipelines/{id} (it reads the store)
+  };
   try {
     listener_ = std::make_unique<HttpListener>(io_, lo, [api, routes](const HttpRequestMessage& req) {
       if (auto r = api(req)) return std::move(*r);
@@ -128,7 +135,10 @@ int Daemon::run() {
   const std::function<void(boost::system::error_code, int)> on_signal = [this, &on_signal](boost::system::error_code ec, int sig) {
     if (ec) return;
     if (sig == SIGHUP) reload("SIGHUP");
-    else if (stopping_) io_.stop();  // a second SIGTERM: do not wait any longer
+    else if (stopping_) {  // a second SIGTERM: do not wait any longer (the store and ledger are crash-safe)
+      log_.warning("second " + std::string{sig == SIGTERM ? "SIGTERM" : "SIGINT"} + ": exiting now");
+      std::_Exit(1);
+    }
     else stop(sig == SIGTERM ? "SIGTERM" : "SIGINT");
     signals_.async_wait(on_signal);
   };
@@ -205,16 +215,18 @@ void Daemon::reload(const std::string& why) {
 }
 
 void Daemon::schedule(const LoadedPipeline& p, SysSeconds now) {
+  const auto last = p.schedule ? last_run(p.id) : std::nullopt;  // a store read: not under the lock
   std::lock_guard lock(scheduler_mutex_);
-  if (p.schedule) scheduler_.set(p.id, *p.schedule, last_run(p.id), now);
-  else if (!scheduler_.running(p.id)) scheduler_.remove(p.id);  // on demand only now
+  if (p.schedule) scheduler_.set(p.id, *p.schedule, last, now);
+  else scheduler_.remove(p.id);  // on demand only now (a running run finishes; manual runs still work)
 }
 
 std::optional<SysSeconds> Daemon::last_run(const std::string& id) const {
   try {
     store::SqliteStore store(config_.data_dir);
+    // A failed or interrupted run did not do the job: the time it stood for is still owed.
     for (const auto& r : store.runs(id, 50))
-      if (!r.dry_run) return SysSeconds{floor<seconds>(milliseconds{r.started_at})};
+      if (!r.dry_run && r.outcome == "success") return SysSeconds{floor<seconds>(milliseconds{r.started_at})};
   } catch (const std::exception& e) {
     log_.warning("runs of " + id + ": " + e.what() + "; no catch-up run");
   }
@@ -314,6 +326,7 @@ void Daemon::finished(const std::string& id, Scheduler::Reason reason, const Run
 }
 
 Daemon::Trigger Daemon::trigger(const std::string& id) {
+  if (stopping_) return Trigger::stopping;
   if (!pipelines_ || !pipelines_->find(id)) return Trigger::unknown;
   bool queued = false;
   {

@@ -137,8 +137,10 @@ class HttpListener::Impl::Session final : public SessionBase, public std::enable
     if (ec == http::error::body_limit) return reject(http::status::payload_too_large, too_large(owner_->options.max_body_bytes));
     if (ec) return close(ec);
     if (owner_->stopped) return close({});  // not started, not answered: the sender retries elsewhere
-    lowest().expires_never();  // the router may take a while (a store commit)
     request_ = parser_->release();
+    if (owner_->options.quick)
+      if (auto answer = owner_->options.quick(request_)) return write(std::move(*answer));
+    lowest().expires_never();  // the router may take a while (a store commit)
     asio::post(owner_->pool, [self = this->shared_from_this()] {
       HttpResponseMessage response;
       try {

@@ -38,6 +38,9 @@ struct ListenerOptions {
   std::size_t max_connections = 512;  ///< more are closed at once (file descriptors are finite)
   Rejecter reject;  ///< empty: {"error": why}
   Admitter admit;   ///< empty: every header is admitted
+  /// Answers cheap requests (probes, metrics) on the I/O thread, so that they never wait
+  /// behind ingests that hold every worker; nothing: the request goes to the workers.
+  std::function<std::optional<HttpResponseMessage>(const HttpRequestMessage&)> quick;
   /// HTTPS with this context (certificate and key loaded); null: plain HTTP.
   std::shared_ptr<boost::asio::ssl::context> tls;
 };

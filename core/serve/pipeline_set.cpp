@@ -2,6 +2,7 @@
 // file per pipeline id).
 #include "pipeline_set.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -103,19 +104,23 @@ ReloadReport PipelineSet::reload() {
     (previous != old.end() && previous->second->id == p->id ? report.changed : report.added).push_back(p->id);
     next.emplace(file, std::move(p));
   }
-  // One id, one file: a second file naming a pipeline already loaded from another is an
-  // error (the first, by file name, keeps it).
+  // One id, one file. The file that already served the id keeps it (a new file cannot take
+  // a working pipeline away); between new files, the first by name.
   std::map<std::string, fs::path> owner;
+  for (const auto& [file, p] : next)
+    if (const auto was = old.find(file); was != old.end() && was->second->id == p->id) owner.emplace(p->id, file);
+  for (const auto& [file, p] : next) owner.emplace(p->id, file);
   for (auto it = next.begin(); it != next.end();) {
-    const auto [at, inserted] = owner.emplace(it->second->id, it->first);
-    if (inserted) {
+    const fs::path& keeper = owner.at(it->second->id);
+    if (keeper == it->first) {
       ++it;
       continue;
     }
     PipelineProblem dup{it->first, {it->first.string() + ": pipeline \"" + it->second->id + "\" is already defined in " +
-                                    at->second.string()}};
-    std::erase(report.added, it->second->id);
-    std::erase(report.changed, it->second->id);
+                                    keeper.string()}};
+    // This file did not serve the id before, so it reported it as added (once).
+    if (const auto a = std::find(report.added.begin(), report.added.end(), it->second->id); a != report.added.end())
+      report.added.erase(a);
     next_problems[it->first] = dup;
     report.problems.push_back(std::move(dup));
     it = next.erase(it);

@@ -1,6 +1,7 @@
 // inotify events on an Asio descriptor; a steady timer coalesces them.
 #include "pipeline_watch.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -45,7 +46,10 @@ struct PipelineWatch::Impl : std::enable_shared_from_this<Impl> {
         at += sizeof(inotify_event) + e->len;
       }
       // The directory was replaced: watch whatever now has its name (if anything yet).
-      if (gone) self->add_watch();
+      if (gone) {
+        self->watch = -1;
+        self->add_watch();
+      }
       self->settle();
       self->read();
     });
@@ -57,6 +61,17 @@ struct PipelineWatch::Impl : std::enable_shared_from_this<Impl> {
       if (ec || self->stopped) return;
       if (self->watch < 0) self->add_watch();  // it may have come back
       self->on_change();
+      // Still gone: no event will come to retry, so look again until it is back.
+      if (self->watch < 0) self->settle_later();
+    });
+  }
+  void settle_later() {
+    timer.expires_after(std::max(debounce, std::chrono::milliseconds(5000)));
+    timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (ec || self->stopped) return;
+      self->add_watch();
+      if (self->watch >= 0) self->on_change();  // back: load what is there now
+      else self->settle_later();
     });
   }
 };

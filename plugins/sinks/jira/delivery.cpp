@@ -52,6 +52,7 @@ Status Delivery::send(const HttpRequest& request, HttpResponse& response, bool i
   if (Clock::now() < blocked_until_)
     return Status::failure(client_.origin() + ": Jira asked for a pause longer than max_backoff; no more requests this run");
   for (int attempt = 0;; ++attempt) {
+    if (stopping_ && stopping_()) return Status::failure(client_.origin() + ": cspmd is stopping; request not sent");
     pace();
     ++stats_.requests;
     response = HttpResponse{};

@@ -42,6 +42,10 @@ class Delivery {
   /// last 429/5xx, whose status and body are then in `response` too).
   Status send(const HttpRequest& request, HttpResponse& response, bool idempotent);
 
+  /// Once `stopping()` is true (cspmd is stopping), no request is sent and none retried:
+  /// the one in flight finishes, the rest wait for the next run.
+  void set_stop(std::function<bool()> stopping) { stopping_ = std::move(stopping); }
+
   const DeliveryStats& stats() const noexcept { return stats_; }
   /// Jira asked for a pause longer than max_backoff: no more requests this run.
   bool blocked() const noexcept { return Clock::now() < blocked_until_; }
@@ -54,6 +58,7 @@ class Delivery {
   HttpClient& client_;
   DeliveryPolicy policy_;
   Sleep sleep_;
+  std::function<bool()> stopping_;
   std::mt19937_64 random_;
   Clock::time_point next_slot_{};
   Clock::time_point blocked_until_{};  // Jira asked for a pause longer than we wait

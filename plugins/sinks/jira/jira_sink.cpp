@@ -90,6 +90,7 @@ class JiraSink final : public Sink {
     std::unique_ptr<HttpClient> client;
     if (Status s = HttpClient::create(s_.url, s_.http, client); !s) return s;
     Delivery delivery(*client, s_.delivery);
+    delivery.set_stop([&ctx] { return ctx.stop_requested(); });
     Flavor flavor = s_.flavor == "cloud" ? Flavor::cloud : Flavor::datacenter;
     if (s_.flavor == "auto")
       if (Status s = JiraApi::detect(delivery, authorization, flavor); !s)

@@ -142,3 +142,26 @@ BOOST_AUTO_TEST_CASE(a_reload_keeps_a_time_that_came_and_adds_no_catch_up_behind
   BOOST_TEST(s.take_due(at("2026-11-27T08:31:00Z")).empty());
   BOOST_TEST(iso(*s.next_run("p")) == "2026-11-28T08:00:00Z");
 }
+
+BOOST_AUTO_TEST_CASE(a_time_that_came_during_a_run_survives_a_reload_of_the_pipeline) {
+  Scheduler s;
+  s.set("p", cron("*/10 * * * *", "UTC"), std::nullopt, at("2026-11-27T08:00:00Z"));
+  BOOST_REQUIRE_EQUAL(s.take_due(at("2026-11-27T08:10:00Z")).size(), 1u);
+  BOOST_TEST(s.take_due(at("2026-11-27T08:20:00Z")).empty());  // due, waiting for the running run
+  s.set("p", cron("*/10 * * * *", "UTC"), at("2026-11-27T08:10:00Z"), at("2026-11-27T08:25:00Z"));  // an edit
+  s.finished("p");
+  const auto due = s.take_due(at("2026-11-27T08:26:00Z"));
+  BOOST_REQUIRE_EQUAL(due.size(), 1u);
+  BOOST_TEST(iso(due[0].scheduled_for) == "2026-11-27T08:20:00Z");
+}
+
+BOOST_AUTO_TEST_CASE(a_pipeline_made_on_demand_while_it_runs_is_not_scheduled_again) {
+  Scheduler s;
+  s.set("p", cron("*/10 * * * *", "UTC"), std::nullopt, at("2026-11-27T08:00:00Z"));
+  BOOST_REQUIRE_EQUAL(s.take_due(at("2026-11-27T08:10:00Z")).size(), 1u);
+  s.remove("p");  // the edit dropped its schedule
+  s.finished("p");
+  BOOST_TEST(s.take_due(at("2026-11-27T09:00:00Z")).empty());
+  BOOST_TEST(!s.next_run("p"));
+  BOOST_TEST(s.trigger("p", at("2026-11-27T09:00:00Z")));  // still runnable by hand
+}
