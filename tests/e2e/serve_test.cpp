@@ -97,10 +97,12 @@ struct Served {
   }
   void pipeline(const std::string& name, const std::string& text) const { dir.write("pipelines/" + name, text); }
 
-  void start() {
+  void start(const std::string& watchdog_usec = "") {
     ::setenv("NOTIFY_SOCKET", notify.path().c_str(), 1);
+    if (!watchdog_usec.empty()) ::setenv("WATCHDOG_USEC", watchdog_usec.c_str(), 1);  // as WatchdogSec= sets it
     daemon = std::make_unique<test::Background>(std::vector<std::string>{"serve", "-c", (dir.path() / "cspmd.toml").string()});
     ::unsetenv("NOTIFY_SOCKET");
+    ::unsetenv("WATCHDOG_USEC");
     const std::string ready = notify.wait_for("READY=1");
     BOOST_REQUIRE_MESSAGE(!ready.empty(), "no READY=1 from cspmd serve");
     std::smatch m;
@@ -157,7 +159,8 @@ const HttpHeaders kFirehose = {{"X-Amz-Firehose-Access-Key", "k3y"}, {"X-Amz-Fir
 
 BOOST_AUTO_TEST_CASE(firehose_and_ndjson_batches_are_stored_before_they_are_acknowledged) {
   Served s("max_body_bytes = 200000\n");
-  s.start();
+  s.start("200000");
+  BOOST_TEST(!s.notify.wait_for("WATCHDOG=1").empty());  // pings at half the watchdog interval
   BOOST_TEST(s.send("GET", "/readyz").status == 200);
   const std::string a = test::sample_event("imported_new_notautomated.template");
   const std::string b = test::sample_event("imported_new_automated_standard_check.template");
