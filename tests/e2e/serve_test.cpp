@@ -374,15 +374,21 @@ struct HeldCreate {
   bool in_call = false, released = false;
 };
 
+// A started daemon whose pipeline files three findings in a Jira stand-in.
+struct TicketDaemon {
+  TicketDaemon() {
+    ::setenv("CSPM_TEST_JIRA_TOKEN", "t0ken", 1);
+    s.dir.write("findings.ndjson", three_findings());
+    s.pipeline("tickets.toml", ticket_pipeline(s.dir, jira.url(), false));
+    s.start();
+  }
+  test::JiraStandin jira{test::JiraStandin::Flavor::cloud};
+  Served s;
+};
+
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(a_pipeline_edited_during_its_run_is_swapped_in_after_the_run) {
-  test::JiraStandin jira(test::JiraStandin::Flavor::cloud);
-  ::setenv("CSPM_TEST_JIRA_TOKEN", "t0ken", 1);
-  Served s;
-  s.dir.write("findings.ndjson", three_findings());
-  s.pipeline("tickets.toml", ticket_pipeline(s.dir, jira.url(), false));
-  s.start();
+BOOST_FIXTURE_TEST_CASE(a_pipeline_edited_during_its_run_is_swapped_in_after_the_run, TicketDaemon) {
   HeldCreate held(jira);
   BOOST_TEST(s.trigger("tickets").status == 202);
   held.wait_for_call();
@@ -404,13 +410,7 @@ BOOST_AUTO_TEST_CASE(a_pipeline_edited_during_its_run_is_swapped_in_after_the_ru
   BOOST_TEST(s.terminate() == 0);
 }
 
-BOOST_AUTO_TEST_CASE(sigterm_lets_the_run_finish_its_tracker_call_then_stops_cleanly) {
-  test::JiraStandin jira(test::JiraStandin::Flavor::cloud);
-  ::setenv("CSPM_TEST_JIRA_TOKEN", "t0ken", 1);
-  Served s;
-  s.dir.write("findings.ndjson", three_findings());
-  s.pipeline("tickets.toml", ticket_pipeline(s.dir, jira.url(), false));
-  s.start();
+BOOST_FIXTURE_TEST_CASE(sigterm_lets_the_run_finish_its_tracker_call_then_stops_cleanly, TicketDaemon) {
   {
     HeldCreate held(jira);
     BOOST_TEST(s.trigger("tickets").status == 202);
