@@ -87,9 +87,8 @@ void screen_documents(PendingBatch& batch) {
       kept.push_back(std::move(d));
       continue;
     }
-    batch.invalid.emplace_back(i, std::string{"document "} + std::to_string(i + 1) + " is not JSON text: " +
-                                      simdjson::error_message(error));
-    batch.invalid_text.push_back(d.substr(0, 4096));
+    batch.invalid.push_back({i, "document " + std::to_string(i + 1) + " is not JSON text: " + simdjson::error_message(error),
+                             d.substr(0, 4096), d.size()});
   }
   batch.documents = std::move(kept);
 }
@@ -118,9 +117,7 @@ store::IngestResult ingest_batches(store::Store& store, const std::vector<Pendin
         for (const auto& r : b->bad)
           w->quarantine({b->source, r.index + 1, "firehose record " + std::to_string(r.index) + ": " + r.reason, r.data,
                          r.data.size()}, result.counts);
-        for (std::size_t k = 0; k < b->invalid.size(); ++k)
-          w->quarantine({b->source, b->invalid[k].first + 1, b->invalid[k].second, b->invalid_text[k],
-                         b->invalid_text[k].size()}, result.counts);
+        for (const auto& d : b->invalid) w->quarantine({b->source, d.index + 1, d.reason, d.excerpt, d.bytes}, result.counts);
       }
       w->commit();
     }
@@ -145,7 +142,7 @@ store::IngestResult ingest_batches(store::Store& store, const std::vector<Pendin
 
 store::IngestResult ingest_batch(store::Store& store, std::string_view source, const std::vector<std::string>& documents,
                                  const std::vector<FirehoseBadRecord>& bad, const store::IngestOptions& options) {
-  PendingBatch batch{std::string{source}, documents, bad, {}, {}};
+  PendingBatch batch{std::string{source}, documents, bad, {}};
   screen_documents(batch);
   return ingest_batches(store, {&batch}, options);
 }

@@ -16,9 +16,14 @@ struct PendingBatch {
   std::string source;
   std::vector<std::string> documents;
   std::vector<FirehoseBadRecord> bad;
-  /// Documents that are not valid JSON (position in `documents` before screening, why).
-  std::vector<std::pair<std::size_t, std::string>> invalid;
-  std::vector<std::string> invalid_text;
+  /// A document that is not valid JSON: where it was in `documents` before screening, why,
+  /// its first few kB and its size.
+  struct Invalid {
+    std::size_t index = 0;
+    std::string reason, excerpt;
+    std::size_t bytes = 0;
+  };
+  std::vector<Invalid> invalid;
 };
 
 /// Moves the documents that are not valid JSON text (broken, binary, a gzip member) out of

@@ -19,16 +19,6 @@ bool Logger::journal_attached() {
   return ::fstat(2, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
 }
 
-void Logger::set_level(LogLevel level) {
-  std::lock_guard lock(mutex_);
-  level_ = level;
-}
-
-bool Logger::enabled(LogLevel level) const {
-  std::lock_guard lock(mutex_);
-  return level >= level_;
-}
-
 void Logger::log(LogLevel level, std::string_view message) {
   static constexpr const char* kJournal[] = {"<7>", "<6>", "<4>", "<3>"};
   static constexpr const char* kText[] = {"debug: ", "info: ", "warning: ", "error: "};

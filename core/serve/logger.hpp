@@ -20,14 +20,12 @@ class Logger {
   void warning(std::string_view m) { log(LogLevel::warning, m); }
   void info(std::string_view m) { log(LogLevel::info, m); }
   void debug(std::string_view m) { log(LogLevel::debug, m); }
-  void set_level(LogLevel level);
-  bool enabled(LogLevel level) const;
 
   /// True when $JOURNAL_STREAM names the device and inode of our stderr.
   static bool journal_attached();
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::ostream& out_;
   LogLevel level_;
   bool journal_;

@@ -1,7 +1,6 @@
 // sd_notify(3) messages; a failure to notify is not the daemon's failure.
 #include "systemd_notify.hpp"
 
-#include <cstdlib>
 #include <ctime>
 
 #include <systemd/sd-daemon.h>
@@ -19,11 +18,6 @@ void send(const std::string& message) { ::sd_notify(0, message.c_str()); }
 
 }  // namespace
 
-bool SystemdNotifier::active() const {
-  const char* socket = std::getenv("NOTIFY_SOCKET");
-  return socket && *socket;
-}
-
 void SystemdNotifier::ready(const std::string& s) { send("READY=1\nSTATUS=" + one_line(s)); }
 
 void SystemdNotifier::reloading() {
@@ -35,7 +29,6 @@ void SystemdNotifier::reloading() {
 
 void SystemdNotifier::reloaded(const std::string& s) { send("READY=1\nSTATUS=" + one_line(s)); }
 void SystemdNotifier::stopping() { send("STOPPING=1\nSTATUS=stopping"); }
-void SystemdNotifier::status(const std::string& s) { send("STATUS=" + one_line(s)); }
 void SystemdNotifier::watchdog() { send("WATCHDOG=1"); }
 
 std::optional<std::chrono::microseconds> SystemdNotifier::watchdog_interval() {

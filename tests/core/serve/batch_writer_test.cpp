@@ -65,13 +65,13 @@ BOOST_AUTO_TEST_CASE(a_batch_that_is_not_shareable_gets_its_own_counts) {
   test::TempDir dir;
   { store::SqliteStore init(dir.path()); }
   BatchWriter writer(dir.path());
-  PendingBatch first{"http ingest", {event(1), event(2), "garbage"}, {}, {}, {}};
+  PendingBatch first{"http ingest", {event(1), event(2), "garbage"}, {}, {}};
   const auto r = writer.write(std::move(first), false);
   BOOST_REQUIRE_MESSAGE(r.status.ok(), r.status.message());
   BOOST_TEST(r.counts.events == 3u);
   BOOST_TEST(r.counts.findings_new == 2u);
   BOOST_TEST(r.counts.quarantined == 1u);
-  PendingBatch again{"http ingest", {event(1), event(3)}, {}, {}, {}};
+  PendingBatch again{"http ingest", {event(1), event(3)}, {}, {}};
   const auto r2 = writer.write(std::move(again), false);
   BOOST_TEST(r2.counts.findings_new == 1u);
   BOOST_TEST(r2.counts.stale == 1u);
@@ -81,6 +81,6 @@ BOOST_AUTO_TEST_CASE(a_store_that_cannot_be_opened_fails_every_batch) {
   test::TempDir dir;
   test::write_file(dir.path() / "a-file", "x");
   BatchWriter writer(dir.path() / "a-file");  // no store can live under a file
-  const auto r = writer.write({"firehose x", {event(1)}, {}, {}, {}}, true);
+  const auto r = writer.write({"firehose x", {event(1)}, {}, {}}, true);
   BOOST_TEST(!r.status.ok());
 }
