@@ -1,10 +1,12 @@
 // Latest-state table: identity index plus an interning string pool.
 #include <cspm/finding_table.hpp>
 
-#include <cstring>
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
-#include <deque>
+#include <cstring>
 #include <mutex>
+#include <thread>
 
 #define XXH_INLINE_ALL  // the short-string paths inline; hashing is on every upsert
 #include <xxhash.h>
@@ -17,7 +19,8 @@ namespace {
 template <class Entry>
 class FlatTable {
  public:
-  explicit FlatTable(std::size_t capacity = 1u << 14) : slots_(capacity) {}
+  // Small at first: a run over a few findings should not pay for zeroing megabytes.
+  explicit FlatTable(std::size_t capacity = 64) : slots_(capacity) {}
 
   /// The slot for `hash` whose entry satisfies `same`, or the empty slot where it belongs.
   template <class Same>
@@ -86,12 +89,12 @@ class StringPool {
 
   std::string_view copy(std::string_view s) {
     if (s.size() > kBlock / 4) {  // large strings get a block of their own
-      big_.push_back(std::make_unique<char[]>(s.size()));
+      big_.push_back(std::make_unique_for_overwrite<char[]>(s.size()));
       std::memcpy(big_.back().get(), s.data(), s.size());
       return {big_.back().get(), s.size()};
     }
     if (blocks_.empty() || used_ + s.size() > kBlock) {
-      blocks_.push_back(std::make_unique<char[]>(kBlock));
+      blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlock));
       used_ = 0;
     }
     char* dst = blocks_.back().get() + used_;
@@ -127,17 +130,76 @@ struct RowSlot {
   Timestamp updated_at = 0;
   std::uint64_t sequence = 0;
   std::uint64_t content = 0;
-  std::uint32_t row = 0;
+  Finding* finding = nullptr;
   bool empty() const { return hash == 0; }
+};
+
+// Findings in chunks that never move. A std::deque of a struct this large allocates each
+// element on its own; chunks grow geometrically so that a shard holding a handful of
+// findings does not zero a large one.
+class FindingStore {
+ public:
+  Finding& emplace_back() {
+    if (used_ == capacity_) {
+      capacity_ = std::min<std::size_t>(std::max<std::size_t>(capacity_ * 2, 8), 512);
+      chunks_.push_back({std::make_unique<Finding[]>(capacity_), 0});
+      used_ = 0;
+    }
+    ++size_;
+    ++chunks_.back().used;
+    return chunks_.back().findings[used_++];
+  }
+  std::size_t size() const { return size_; }
+  template <class F>
+  void each(F&& f) const {
+    for (const auto& c : chunks_)
+      for (std::size_t i = 0; i < c.used; ++i) f(c.findings[i]);
+  }
+
+ private:
+  struct Chunk {
+    std::unique_ptr<Finding[]> findings;
+    std::size_t used;
+  };
+  std::vector<Chunk> chunks_;
+  std::size_t capacity_ = 0, used_ = 0, size_ = 0;
+};
+
+// Upserts hold a shard for about a microsecond and readers rarely meet on one of the 64: a
+// waiter spins rather than sleeping in the kernel (std::mutex's futex calls cost more than
+// the waits), and yields only when the holder seems to have lost its CPU.
+class SpinLock {
+ public:
+  void lock() noexcept {
+    while (locked_.exchange(true, std::memory_order_acquire))
+      for (unsigned spins = 0; locked_.load(std::memory_order_relaxed); ++spins) {
+        if (spins >= 4096) {
+          std::this_thread::yield();
+          spins = 0;
+        }
+        relax();
+      }
+  }
+  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+ private:
+  static void relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+  }
+  std::atomic<bool> locked_{false};
 };
 
 }  // namespace
 
 struct FindingTable::Shard {
-  std::mutex mutex;
+  SpinLock lock;
   StringPool pool;
   FlatTable<RowSlot> rows;
-  std::deque<Finding> findings;
+  FindingStore findings;
 
   // Keeps the stored view when the text did not change (the common case for a re-evaluated
   // finding), which saves a hash lookup per field.
@@ -191,13 +253,13 @@ FindingTable::Upsert FindingTable::upsert(const Finding& finding, std::uint64_t 
   const IdentityHash id = identity_hash(finding);
   const std::uint64_t content = content_hash(finding);
   Shard& shard = shards_[(id.low >> 32) % kShards];  // low bits pick the slot inside the shard
-  const std::lock_guard lock{shard.mutex};
+  const std::lock_guard guard{shard.lock};
   RowSlot& slot = shard.rows.find(id.low, [&](const RowSlot& e) { return e.check == id.high; });
   if (!slot.empty()) {
     if (finding.updated_at < slot.updated_at ||
         (finding.updated_at == slot.updated_at && sequence < slot.sequence))
       return Upsert::stale;
-    Finding& stored = shard.findings[slot.row];
+    Finding& stored = *slot.finding;
     if (slot.content == content)
       shard.copy_times(stored, finding);
     else
@@ -207,10 +269,9 @@ FindingTable::Upsert FindingTable::upsert(const Finding& finding, std::uint64_t 
     slot.content = content;
     return Upsert::updated;
   }
-  slot = RowSlot{id.low, id.high, finding.updated_at, sequence, content,
-                 static_cast<std::uint32_t>(shard.findings.size())};
-  shard.rows.inserted();
   Finding& stored = shard.findings.emplace_back();
+  slot = RowSlot{id.low, id.high, finding.updated_at, sequence, content, &stored};
+  shard.rows.inserted();
   stored.product_arn = shard.pool.intern(finding.product_arn);
   stored.id = shard.pool.store(finding.id);
   shard.copy_into(stored, finding);
@@ -227,7 +288,7 @@ std::vector<const Finding*> FindingTable::findings() const {
   std::vector<const Finding*> out;
   out.reserve(size());
   for (std::size_t i = 0; i < kShards; ++i)
-    for (const auto& f : shards_[i].findings) out.push_back(&f);
+    shards_[i].findings.each([&](const Finding& f) { out.push_back(&f); });
   return out;
 }
 

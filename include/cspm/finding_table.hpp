@@ -38,7 +38,7 @@ class FindingTable {
 
  private:
   struct Shard;
-  static constexpr std::size_t kShards = 8;
+  static constexpr std::size_t kShards = 64;
   std::unique_ptr<Shard[]> shards_;
 };
 

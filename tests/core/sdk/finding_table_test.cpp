@@ -69,6 +69,28 @@ BOOST_AUTO_TEST_CASE(stored_text_outlives_the_input) {
   BOOST_TEST(f->resources[1].id == "i-123");
 }
 
+// Storage grows in chunks while the table fills: what findings() handed out earlier stays
+// where it was, and later updates land in the same place.
+BOOST_AUTO_TEST_CASE(many_findings_keep_their_addresses) {
+  test::FindingFactory make;
+  FindingTable table;
+  for (int id = 0; id < 200; ++id) table.upsert(make.make("early-" + std::to_string(id), 1000));
+  const std::vector<const Finding*> early = table.findings();
+  for (int id = 0; id < 50000; ++id) table.upsert(make.make("late-" + std::to_string(id), 1000));
+  for (int id = 0; id < 200; ++id) {
+    Finding f = make.make("early-" + std::to_string(id), 2000);
+    f.workflow_status = make.keep("NOTIFIED");
+    BOOST_TEST((table.upsert(f) == FindingTable::Upsert::updated));
+  }
+  BOOST_TEST(table.size() == 50200u);
+  BOOST_TEST(table.findings().size() == 50200u);
+  for (const Finding* f : early) {
+    BOOST_TEST(f->id.substr(0, 6) == "early-");
+    BOOST_TEST(f->updated_at == 2000);
+    BOOST_TEST(f->workflow_status == "NOTIFIED");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(concurrent_upserts_keep_the_latest) {
   test::FindingFactory make;
   std::vector<Finding> events;
