@@ -1,9 +1,26 @@
 // Field-by-field ASFF extraction; required fields and the severity precedence live here.
 #include "asff_fields.hpp"
 
+#include <cstring>
+
 #include <cspm/severity.hpp>
 
 namespace cspm::detail {
+
+simdjson::error_code member_key(simdjson::simdjson_result<simdjson::ondemand::field>& member, std::string_view& key) {
+  simdjson::ondemand::raw_json_string raw;
+  if (auto e = member.key().get(raw)) return e;
+  // Stage 1 proved every string closed, so a quote comes before the end of the document.
+  const char* const begin = raw.raw();
+  const char* p = begin;
+  while (*p != '"' && *p != '\\') ++p;
+  if (*p == '"') {
+    key = std::string_view(begin, static_cast<std::size_t>(p - begin));
+    return simdjson::SUCCESS;
+  }
+  return member.unescaped_key().get(key);
+}
+
 namespace {
 
 namespace od = simdjson::ondemand;
@@ -24,6 +41,19 @@ error_code text(od::value& v, std::string_view& out, std::string_view field,
   if (t != od::json_type::string) {
     note(problem, field, "expected a string");
     return SUCCESS;
+  }
+  // Most text holds no escape: take it from the input as it stands rather than copying it
+  // through get_string(). The token runs from its quote to the next structural character.
+  std::string_view token = v.raw_json_token();
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
+                            token.back() == '\r'))
+    token.remove_suffix(1);
+  if (token.size() >= 2 && token.back() == '"') {
+    token = token.substr(1, token.size() - 2);
+    if (!std::memchr(token.data(), '\\', token.size())) {
+      out = token;
+      return SUCCESS;
+    }
   }
   return v.get_string().get(out);
 }
@@ -65,7 +95,7 @@ error_code severity(od::value& v, std::string_view& label, long long* normalized
   if (auto e = object_of(v, o, ok, field, problem); e || !ok) return e;
   for (auto f : o) {
     std::string_view key;
-    if (auto e = f.unescaped_key().get(key)) return e;
+    if (auto e = member_key(f, key)) return e;
     od::value fv = f.value();
     if (key == "Label") {
       if (auto e = text(fv, label, "Severity.Label", problem)) return e;
@@ -105,7 +135,7 @@ error_code resources(od::value& v, Finding& out, std::string& problem) {
     Resource r;
     for (auto f : ro) {
       std::string_view key;
-      if (auto e = f.unescaped_key().get(key)) return e;
+      if (auto e = member_key(f, key)) return e;
       od::value fv = f.value();
       error_code e = SUCCESS;
       if (key == "Id") e = text(fv, r.id, "Resources[].Id", problem);
@@ -129,7 +159,7 @@ error_code nested_text(od::value& v, std::string_view outer, std::string_view in
   if (auto e = object_of(v, o, ok, outer, problem); e || !ok) return e;
   for (auto f : o) {
     std::string_view key;
-    if (auto e = f.unescaped_key().get(key)) return e;
+    if (auto e = member_key(f, key)) return e;
     if (key == inner) {
       od::value fv = f.value();
       if (auto e = text(fv, out, inner, problem)) return e;
@@ -144,7 +174,7 @@ error_code remediation(od::value& v, Finding& out, std::string& problem) {
   if (auto e = object_of(v, o, ok, "Remediation", problem); e || !ok) return e;
   for (auto f : o) {
     std::string_view key;
-    if (auto e = f.unescaped_key().get(key)) return e;
+    if (auto e = member_key(f, key)) return e;
     if (key != "Recommendation") continue;
     od::value rv = f.value();
     od::object ro;
@@ -153,7 +183,7 @@ error_code remediation(od::value& v, Finding& out, std::string& problem) {
       return e;
     for (auto x : ro) {
       std::string_view xk;
-      if (auto e = x.unescaped_key().get(xk)) return e;
+      if (auto e = member_key(x, xk)) return e;
       od::value xv = x.value();
       error_code e = SUCCESS;
       if (xk == "Text") e = text(xv, out.remediation_text, "Recommendation.Text", problem);
@@ -177,7 +207,7 @@ error_code AsffFieldParser::parse(od::object object, Finding& out, std::string& 
   std::string_view workflow_state;
   for (auto f : object) {
     std::string_view key;
-    if (auto e = f.unescaped_key().get(key)) return e;
+    if (auto e = member_key(f, key)) return e;
     od::value v = f.value();
     error_code e = SUCCESS;
     // Dispatch on the first letter keeps the common case to one or two comparisons.
@@ -196,7 +226,7 @@ error_code AsffFieldParser::parse(od::object object, Finding& out, std::string& 
           if (!e && ok)
             for (auto cf : o) {
               std::string_view ck;
-              if ((e = cf.unescaped_key().get(ck))) break;
+              if ((e = member_key(cf, ck))) break;
               od::value cv = cf.value();
               if (ck == "Status") e = text(cv, out.compliance_status, "Compliance.Status", problem);
               else if (ck == "SecurityControlId")
@@ -221,7 +251,7 @@ error_code AsffFieldParser::parse(od::object object, Finding& out, std::string& 
           if (!e && ok)
             for (auto pf : o) {
               std::string_view pk;
-              if ((e = pf.unescaped_key().get(pk))) break;
+              if ((e = member_key(pf, pk))) break;
               if (pk == "Severity") {
                 od::value pv = pf.value();
                 if ((e = severity(pv, sev.provider_label, nullptr,

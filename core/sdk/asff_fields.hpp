@@ -16,6 +16,11 @@ class ContainerVisitor {
   virtual simdjson::error_code visit(std::string_view key, simdjson::ondemand::value& value) = 0;
 };
 
+/// The key of an object member as written: a view into the input, without the copy that
+/// unescaped_key() makes, unless the key holds an escape (ASFF keys never do).
+simdjson::error_code member_key(simdjson::simdjson_result<simdjson::ondemand::field>& member,
+                                std::string_view& key);
+
 /// Parses finding objects with simdjson On-Demand. Keys may come in any order (Security Hub
 /// does not sort them), so each object is walked once and dispatched on its keys.
 class AsffFieldParser {

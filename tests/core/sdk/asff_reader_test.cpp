@@ -92,6 +92,26 @@ BOOST_AUTO_TEST_CASE(takes_every_finding_of_an_event) {
   for (const auto& f : r.findings) BOOST_TEST(json::parse(f.raw).at("Id") == f.id);
 }
 
+// Keys and text are taken from the input as written, unless they hold an escape: then they
+// are decoded as any JSON reader would. Space before a comma is not part of the text.
+BOOST_AUTO_TEST_CASE(escaped_keys_and_text_are_decoded) {
+  // The id holds a quote and a backslash, which nlohmann writes escaped.
+  std::string text = finding("id-\"q\"\\", "444455556666").dump();
+  const auto replace = [&text](const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    BOOST_REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+  };
+  replace("\"AwsAccountId\"", "\"Aws\\u0041ccountId\"");
+  replace("\"NEW\"", "\"N\\u0045W\" \t");
+  replace("\"444455556666\"", "\"444455556666\"  ");
+  const auto r = read(text + "\n");
+  BOOST_REQUIRE(r.findings.size() == 1u);
+  BOOST_TEST(r.findings[0].id == "id-\"q\"\\");
+  BOOST_TEST(r.findings[0].account == "444455556666");
+  BOOST_TEST(r.findings[0].workflow == "NEW");
+}
+
 BOOST_AUTO_TEST_CASE(ndjson_of_bare_findings_events_and_crlf) {
   const std::string text = finding("a").dump() + "\r\n\r\n" + event({finding("b")}).dump() + "\r\n" +
                            finding("c").dump();  // no final newline
