@@ -2,6 +2,7 @@
 #include <cspm/asff_reader.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <system_error>
 #include <thread>
@@ -48,6 +49,7 @@ struct AsffReader::Impl final : detail::ContainerVisitor, detail::RecordSink {
   od::parser parser;
   detail::AsffFieldParser fields;
   std::size_t max_record;
+  std::vector<char> buffer;  // the framer's read buffer
 
   // Findings of the document being parsed: handed out only once the whole document proved
   // to be valid JSON, so a truncated event never yields half of its findings.
@@ -154,7 +156,7 @@ struct AsffReader::Impl final : detail::ContainerVisitor, detail::RecordSink {
     bool found = false;
     for (auto field : detail) {
       std::string_view k;
-      if (auto e = field.unescaped_key().get(k)) return e;
+      if (auto e = detail::member_key(field, k)) return e;
       if (k != "findings") continue;
       found = true;
       od::value fv = field.value();
@@ -277,22 +279,23 @@ namespace {
 // when the line number where each range starts is known.
 class RangeHandler final : public FindingHandler {
  public:
-  explicit RangeHandler(FindingHandler& target) : target_(target) {}
+  RangeHandler(FindingHandler& target, std::vector<RecordError>& errors, std::deque<std::string>& texts)
+      : target_(target), errors_(errors), texts_(texts) {}
   void on_finding(const Finding& f, std::string_view raw, std::uint64_t position) override {
     target_.on_finding(f, raw, position);
   }
   void on_malformed(const RecordError& e) override {
-    errors.push_back(e);
+    errors_.push_back(e);
     // The reader's buffer moves on: keep a copy, cut like the store's quarantine cuts it, so
     // that a file full of foreign records cannot hold its whole size in memory.
-    texts.emplace_back(e.record.substr(0, 64 * 1024));
-    errors.back().record = texts.back();
+    texts_.emplace_back(e.record.substr(0, 64 * 1024));
+    errors_.back().record = texts_.back();
   }
-  std::vector<RecordError> errors;
-  std::deque<std::string> texts;
 
  private:
   FindingHandler& target_;
+  std::vector<RecordError>& errors_;
+  std::deque<std::string>& texts_;
 };
 
 
@@ -319,59 +322,68 @@ Status AsffReader::read_range_parallel(const std::string& path, std::uint64_t be
                                        const std::function<FindingHandler&(unsigned)>& handler_for,
                                        ReadStats& stats, std::size_t max_record_bytes, std::uint64_t& lines) {
   threads = std::max(threads, 1u);
-  struct Part {
-    std::unique_ptr<Impl> impl;
-    std::unique_ptr<RangeHandler> handler;
+  // More pieces than readers, taken in turn: a reader that drew cheaper records (or more CPU)
+  // takes the next piece instead of idling while the other finishes its half.
+  constexpr std::uint64_t kPiece = 16u << 20;
+  const std::uint64_t length = end - begin;
+  const std::uint64_t pieces = std::max<std::uint64_t>(threads, (length + kPiece - 1) / kPiece);
+  struct Piece {
     ReadStats stats;
     Status status = Status::success();
     std::uint64_t lines_read = 0;
+    std::vector<RecordError> errors;
+    std::deque<std::string> texts;
   };
-  std::vector<Part> parts(threads);
-  std::vector<std::thread> workers;
-  const std::uint64_t length = end - begin;
-  for (unsigned i = 0; i < threads; ++i) {
-    Part& part = parts[i];
-    part.impl = std::make_unique<Impl>(max_record_bytes);
-    part.handler = std::make_unique<RangeHandler>(handler_for(i));
-    detail::LineRange range{true, begin + length * i / threads, begin + length * (i + 1) / threads};
-    if (range.start > 0) --range.start;  // so a record starting exactly at the cut is ours
-    const auto work = [&part, range, &path] {
+  std::vector<Piece> done(pieces);
+  std::atomic<std::uint64_t> next{0};
+
+  const auto reader = [&](unsigned t) {
+    Impl impl{max_record_bytes};
+    FindingHandler& target = handler_for(t);
+    for (std::uint64_t i; (i = next.fetch_add(1)) < pieces;) {
+      Piece& piece = done[i];
       try {  // nothing may escape a thread: it would terminate cspmd
+        detail::LineRange range{true, begin + length * i / pieces, begin + length * (i + 1) / pieces};
+        if (range.start > 0) --range.start;  // so a record starting exactly at the cut is ours
         Status status = Status::success();
         auto in = detail::open_byte_source_at(path, range.start, status);
         if (!in) {
-          part.status = status;
-          return;
+          piece.status = status;
+          continue;
         }
-        part.impl->bind(path, *part.handler, part.stats);
-        part.status = detail::frame_records(*in, path, range, part.impl->max_record, *part.impl,
-                                            part.lines_read);
+        RangeHandler handler{target, piece.errors, piece.texts};
+        impl.bind(path, handler, piece.stats);
+        piece.status = detail::frame_records(*in, path, range, impl.max_record, impl, piece.lines_read, impl.buffer);
       } catch (const std::exception& e) {
-        part.status = Status::failure(path + ": " + e.what());
+        piece.status = Status::failure(path + ": " + e.what());
       }
-    };
+    }
+  };
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads && t < pieces; ++t) {
     try {
-      workers.emplace_back(work);
+      workers.emplace_back(reader, t);
     } catch (const std::system_error&) {
-      work();  // no thread to be had: read this part here
+      break;  // no more threads to be had: the others share the pieces
     }
   }
+  reader(0);
   for (auto& w : workers) w.join();
 
   std::uint64_t line_base = lines_before;
-  for (auto& part : parts) {
-    stats.records += part.stats.records;
-    stats.findings += part.stats.findings;
-    stats.malformed += part.stats.malformed;
-    for (auto& e : part.handler->errors) {
+  for (auto& piece : done) {
+    stats.records += piece.stats.records;
+    stats.findings += piece.stats.findings;
+    stats.malformed += piece.stats.malformed;
+    for (auto& e : piece.errors) {
       e.line += line_base;
       handler_for(0).on_malformed(e);
     }
-    line_base += part.lines_read;
+    line_base += piece.lines_read;
   }
   lines = line_base - lines_before;
-  for (auto& part : parts)
-    if (!part.status) return part.status;
+  for (auto& piece : done)
+    if (!piece.status) return piece.status;
   return Status::success();
 }
 
@@ -381,7 +393,7 @@ Status AsffReader::read_file(const std::string& path, FindingHandler& handler, R
   if (!in) return status;
   impl_->bind(path, handler, stats);
   std::uint64_t lines = 0;
-  return detail::frame_records(*in, path, detail::LineRange{}, impl_->max_record, *impl_, lines);
+  return detail::frame_records(*in, path, detail::LineRange{}, impl_->max_record, *impl_, lines, impl_->buffer);
 }
 
 void AsffReader::read_document(std::string_view json, const std::string& source,

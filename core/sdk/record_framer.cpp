@@ -83,9 +83,16 @@ bool splittable(const std::string& path, std::uint64_t& size) {
 }
 
 Status frame_records(ByteSource& in, const std::string& path, LineRange range,
-                     std::size_t max_record, RecordSink& sink, std::uint64_t& lines_read) {
+                     std::size_t max_record, RecordSink& sink, std::uint64_t& lines_read,
+                     std::vector<char>& buf) {
   lines_read = 0;
-  std::vector<char> buf(kChunk + kPadding);
+  if (buf.size() < kChunk + kPadding) buf.resize(kChunk + kPadding);
+  struct Trim {  // a buffer grown for one huge document is not kept for the next range
+    std::vector<char>& buf;
+    ~Trim() {
+      if (buf.size() > kChunk + kPadding) std::vector<char>().swap(buf);
+    }
+  } trim{buf};
   std::size_t begin = 0, filled = 0;
   std::uint64_t buffer_position = range.start;  // file offset of buf[0]
   bool eof = false;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <cspm/status.hpp>
 
@@ -34,9 +35,11 @@ struct LineRange {
 
 /// Reads `in` to the end (or the range's end). A whole file is NDJSON, unless it is one line
 /// or one pretty-printed document (a range is always NDJSON). `lines_read` tells how many
-/// lines were covered, so that the next range can number its lines.
+/// lines were covered, so that the next range can number its lines. `buf` is the read
+/// buffer, kept by the caller so that reading many ranges does not fault in a fresh one each.
 Status frame_records(ByteSource& in, const std::string& path, LineRange range,
-                     std::size_t max_record, RecordSink& sink, std::uint64_t& lines_read);
+                     std::size_t max_record, RecordSink& sink, std::uint64_t& lines_read,
+                     std::vector<char>& buf);
 
 /// NDJSON unless the head of a file shows one pretty-printed document.
 bool looks_like_ndjson(std::string_view head);
