@@ -1,8 +1,6 @@
 // Parsing and evaluation of match conditions.
 #include "condition.hpp"
 
-#include <algorithm>
-
 #include <cspm/time.hpp>
 
 namespace cspm::plugins::match {
@@ -36,8 +34,8 @@ bool Condition::matches(const Finding& f, Timestamp now) const {
   }
   const std::string_view v = text_field(f, field);
   if (v.empty()) return or_missing || (!in && !within);
-  if (in && std::find(in->begin(), in->end(), v) == in->end()) return false;
-  return std::find(not_in.begin(), not_in.end(), v) == not_in.end();
+  if (in && !in_set.contains(v)) return false;
+  return !not_in_set.contains(v);
 }
 
 std::vector<Condition> parse_conditions(const Options& where, Diagnostics& diags) {
@@ -93,6 +91,8 @@ std::vector<Condition> parse_conditions(const Options& where, Diagnostics& diags
       diags.push_back(make_error("E007", path, "\"" + name + "\" is a time: use within = \"24h\""));
     if (!time && c.within)
       diags.push_back(make_error("E007", path + ".within", "\"" + name + "\" is not a time field"));
+    if (c.in) c.in_set.values.insert(c.in->begin(), c.in->end());
+    c.not_in_set.values.insert(c.not_in.begin(), c.not_in.end());
     out.push_back(std::move(c));
   }
   return out;

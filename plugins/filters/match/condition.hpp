@@ -3,6 +3,8 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include <cspm/diagnostics.hpp>
@@ -16,12 +18,24 @@ namespace cspm::plugins::match {
 /// A finding without the field fails `in` and `within` unless `or_missing` is set; it always
 /// passes `not_in`.
 struct Condition {
+  /// A list of values looked up by hash: an allow-list of accounts can be long, and every
+  /// finding of the day is tested against it.
+  struct ValueSet {
+    struct Hash {
+      using is_transparent = void;
+      std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_set<std::string, Hash, std::equal_to<>> values;
+    bool contains(std::string_view v) const { return values.find(v) != values.end(); }
+  };
+
   FindingField field{};
   std::string name;
   std::optional<std::vector<std::string>> in;
   std::vector<std::string> not_in;
   std::optional<std::chrono::milliseconds> within;  ///< [now - within, now]
   bool or_missing = false;
+  ValueSet in_set, not_in_set;  ///< `in` and `not_in`, as parse_conditions() leaves them
 
   bool matches(const Finding& finding, Timestamp now) const;
 };
