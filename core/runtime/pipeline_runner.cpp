@@ -1,8 +1,10 @@
 // Stage creation and one run over the DAG, with per-stage statistics.
 #include "pipeline_runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -150,6 +152,8 @@ RunReport PipelineRunner::run(const RunSettings& settings_in) {
     }
   }
   outputs.clear();
+  if (settings.storage_after_run)
+    std::move(keep.begin(), keep.end(), std::back_inserter(*settings.storage_after_run));
   keep.clear();
   if (run_store) {
     report.watermark = run_store->watermark();

@@ -28,6 +28,9 @@ struct RunSettings {
   /// Instead of `log`, when set: stage log lines with their level (the daemon's logger).
   std::function<void(LogLevel, const std::string&)> log_sink;
   const std::atomic<bool>* stop = nullptr;  ///< set when the daemon stops (stages finish early)
+  /// When set, receives the storage stages handed over (a day's findings) instead of freeing
+  /// it when the run ends: a one-shot process leaves that to its exit.
+  std::vector<std::shared_ptr<const void>>* storage_after_run = nullptr;
 };
 
 struct StageReport {
