@@ -1,31 +1,35 @@
 // Latest-state table: identity index plus an interning string pool.
 #include <cspm/finding_table.hpp>
 
-#include <algorithm>
-#include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <mutex>
-#include <thread>
+#include <new>
+#include <type_traits>
 
 #define XXH_INLINE_ALL  // the short-string paths inline; hashing is on every upsert
 #include <xxhash.h>
+
+#include "region_arena.hpp"
+#include "spin_lock.hpp"
 
 namespace cspm {
 namespace {
 
 // Open addressing with the full hash stored per slot: a lookup is usually one slot read and
 // one string compare. std::unordered_* chased a list node per probe and was 40% of ingest.
+// Slots come from the table's arena (a grown-out array stays there: the waste is at most the
+// final size, the saving a page fault per 4 KB); arrays too large for it get their own.
 template <class Entry>
 class FlatTable {
  public:
-  // Small at first: a run over a few findings should not pay for zeroing megabytes.
-  explicit FlatTable(std::size_t capacity = 64) : slots_(capacity) {}
+  detail::RegionArena* arena = nullptr;
 
   /// The slot for `hash` whose entry satisfies `same`, or the empty slot where it belongs.
   template <class Same>
   Entry& find(std::uint64_t hash, Same&& same) {
-    if ((size_ + 1) * 2 > slots_.size()) grow();
+    if ((size_ + 1) * 2 > capacity_) grow();
     return probe(hash, same);
   }
   void inserted() { ++size_; }
@@ -33,25 +37,41 @@ class FlatTable {
  private:
   template <class Same>
   Entry& probe(std::uint64_t hash, Same& same) {
-    const std::size_t mask = slots_.size() - 1;
+    const std::size_t mask = capacity_ - 1;
     for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
       Entry& e = slots_[i];
       if (e.empty() || (e.hash == hash && same(e))) return e;
     }
   }
   void grow() {
-    std::vector<Entry> old(slots_.size() * 2);
-    old.swap(slots_);
-    const std::size_t mask = slots_.size() - 1;
-    for (const Entry& e : old) {
+    // Small at first: a run over a few findings should not pay for zeroing megabytes.
+    const std::size_t capacity = capacity_ ? capacity_ * 2 : 64;
+    Entry* slots;
+    std::unique_ptr<Entry[]> own;
+    if (capacity * sizeof(Entry) <= detail::RegionArena::kRegion / 2) {
+      slots = static_cast<Entry*>(arena->allocate(capacity * sizeof(Entry)));
+      std::uninitialized_value_construct_n(slots, capacity);
+    } else {
+      own = std::make_unique<Entry[]>(capacity);
+      slots = own.get();
+    }
+    const std::size_t mask = capacity - 1;
+    for (std::size_t k = 0; k < capacity_; ++k) {
+      const Entry& e = slots_[k];
       if (e.empty()) continue;
       std::size_t i = e.hash & mask;
-      while (!slots_[i].empty()) i = (i + 1) & mask;
-      slots_[i] = e;
+      while (!slots[i].empty()) i = (i + 1) & mask;
+      slots[i] = e;
     }
+    slots_ = slots;
+    capacity_ = capacity;
+    own_ = std::move(own);
   }
-  std::vector<Entry> slots_;
+  static_assert(std::is_trivially_destructible_v<Entry>, "arena slots are never destroyed");
+  Entry* slots_ = nullptr;
+  std::size_t capacity_ = 0;
   std::size_t size_ = 0;
+  std::unique_ptr<Entry[]> own_;
 };
 
 // Hash values are never 0, so 0 marks an empty slot. The marker is the top bit: slots are
@@ -66,6 +86,8 @@ std::uint64_t hash_of(std::string_view s) noexcept {
 // the lookup set until every probe misses the cache.
 class StringPool {
  public:
+  void set_arena(detail::RegionArena& arena) { arena_ = set_.arena = &arena; }
+
   std::string_view store(std::string_view s) { return s.empty() ? std::string_view{} : copy(s); }
 
   std::string_view intern(std::string_view s) {
@@ -85,28 +107,29 @@ class StringPool {
     std::string_view text;
     bool empty() const { return hash == 0; }
   };
-  static constexpr std::size_t kBlock = 1u << 20;
+  static constexpr std::size_t kBlock = 64u << 10;
 
   std::string_view copy(std::string_view s) {
-    if (s.size() > kBlock / 4) {  // large strings get a block of their own
+    if (s.size() > kBlock / 4) {  // large strings get memory of their own
       big_.push_back(std::make_unique_for_overwrite<char[]>(s.size()));
       std::memcpy(big_.back().get(), s.data(), s.size());
       return {big_.back().get(), s.size()};
     }
-    if (blocks_.empty() || used_ + s.size() > kBlock) {
-      blocks_.push_back(std::make_unique_for_overwrite<char[]>(kBlock));
+    if (used_ + s.size() > kBlock) {
+      block_ = static_cast<char*>(arena_->allocate(kBlock));
       used_ = 0;
     }
-    char* dst = blocks_.back().get() + used_;
+    char* dst = block_ + used_;
     std::memcpy(dst, s.data(), s.size());
     used_ += s.size();
     return {dst, s.size()};
   }
 
+  detail::RegionArena* arena_ = nullptr;  // where blocks come from
   FlatTable<Slot> set_;
-  std::vector<std::unique_ptr<char[]>> blocks_;
+  char* block_ = nullptr;
+  std::size_t used_ = kBlock;
   std::vector<std::unique_ptr<char[]>> big_;
-  std::size_t used_ = 0;
 };
 
 // 128 bits of the identity (ProductArn, Id). The table compares identities by this hash
@@ -134,69 +157,45 @@ struct RowSlot {
   bool empty() const { return hash == 0; }
 };
 
-// Findings in chunks that never move. A std::deque of a struct this large allocates each
-// element on its own; chunks grow geometrically so that a shard holding a handful of
-// findings does not zero a large one.
+// Findings in chunks that never move, built in place as they arrive (a std::deque of a
+// struct this large allocates each element on its own).
 class FindingStore {
  public:
+  detail::RegionArena* arena = nullptr;  // where chunks come from
+
+  FindingStore() = default;
+  FindingStore(const FindingStore&) = delete;
+  FindingStore& operator=(const FindingStore&) = delete;
+  ~FindingStore() {
+    each([](const Finding& f) { f.~Finding(); });
+  }
+
   Finding& emplace_back() {
-    if (used_ == capacity_) {
-      capacity_ = std::min<std::size_t>(std::max<std::size_t>(capacity_ * 2, 8), 512);
-      chunks_.push_back({std::make_unique<Finding[]>(capacity_), 0});
-      used_ = 0;
+    if (size_ % kChunk == 0) {
+      chunks_.reserve(chunks_.size() + 1);
+      chunks_.push_back(static_cast<Finding*>(arena->allocate(kChunk * sizeof(Finding))));
     }
+    Finding* f = new (chunks_.back() + size_ % kChunk) Finding{};
     ++size_;
-    ++chunks_.back().used;
-    return chunks_.back().findings[used_++];
+    return *f;
   }
   std::size_t size() const { return size_; }
   template <class F>
   void each(F&& f) const {
-    for (const auto& c : chunks_)
-      for (std::size_t i = 0; i < c.used; ++i) f(c.findings[i]);
+    for (std::size_t i = 0; i < size_; ++i) f(chunks_[i / kChunk][i % kChunk]);
   }
 
  private:
-  struct Chunk {
-    std::unique_ptr<Finding[]> findings;
-    std::size_t used;
-  };
-  std::vector<Chunk> chunks_;
-  std::size_t capacity_ = 0, used_ = 0, size_ = 0;
-};
-
-// Upserts hold a shard for about a microsecond and readers rarely meet on one of the 64: a
-// waiter spins rather than sleeping in the kernel (std::mutex's futex calls cost more than
-// the waits), and yields only when the holder seems to have lost its CPU.
-class SpinLock {
- public:
-  void lock() noexcept {
-    while (locked_.exchange(true, std::memory_order_acquire))
-      for (unsigned spins = 0; locked_.load(std::memory_order_relaxed); ++spins) {
-        if (spins >= 4096) {
-          std::this_thread::yield();
-          spins = 0;
-        }
-        relax();
-      }
-  }
-  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
-
- private:
-  static void relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-  }
-  std::atomic<bool> locked_{false};
+  static constexpr std::size_t kChunk = 64;
+  std::vector<Finding*> chunks_;
+  std::size_t size_ = 0;
 };
 
 }  // namespace
 
+// Upserts hold a shard for about a microsecond and readers rarely meet on one of the 64.
 struct FindingTable::Shard {
-  SpinLock lock;
+  detail::SpinLock lock;
   StringPool pool;
   FlatTable<RowSlot> rows;
   FindingStore findings;
@@ -246,13 +245,26 @@ struct FindingTable::Shard {
   }
 };
 
-FindingTable::FindingTable() : shards_(std::make_unique<Shard[]>(kShards)) {}
+struct FindingTable::Impl {
+  detail::RegionArena arena;  // first: destroyed after the shards that point into it
+  Shard shards[kShards];
+
+  Impl() {
+    for (Shard& s : shards) {
+      s.pool.set_arena(arena);
+      s.rows.arena = &arena;
+      s.findings.arena = &arena;
+    }
+  }
+};
+
+FindingTable::FindingTable() : impl_(std::make_unique<Impl>()) {}
 FindingTable::~FindingTable() = default;
 
 FindingTable::Upsert FindingTable::upsert(const Finding& finding, std::uint64_t sequence) {
   const IdentityHash id = identity_hash(finding);
   const std::uint64_t content = content_hash(finding);
-  Shard& shard = shards_[(id.low >> 32) % kShards];  // low bits pick the slot inside the shard
+  Shard& shard = impl_->shards[(id.low >> 32) % kShards];  // low bits pick the slot inside the shard
   const std::lock_guard guard{shard.lock};
   RowSlot& slot = shard.rows.find(id.low, [&](const RowSlot& e) { return e.check == id.high; });
   if (!slot.empty()) {
@@ -280,7 +292,7 @@ FindingTable::Upsert FindingTable::upsert(const Finding& finding, std::uint64_t 
 
 std::size_t FindingTable::size() const noexcept {
   std::size_t n = 0;
-  for (std::size_t i = 0; i < kShards; ++i) n += shards_[i].findings.size();
+  for (std::size_t i = 0; i < kShards; ++i) n += impl_->shards[i].findings.size();
   return n;
 }
 
@@ -288,7 +300,7 @@ std::vector<const Finding*> FindingTable::findings() const {
   std::vector<const Finding*> out;
   out.reserve(size());
   for (std::size_t i = 0; i < kShards; ++i)
-    shards_[i].findings.each([&](const Finding& f) { out.push_back(&f); });
+    impl_->shards[i].findings.each([&](const Finding& f) { out.push_back(&f); });
   return out;
 }
 

@@ -38,8 +38,9 @@ class FindingTable {
 
  private:
   struct Shard;
+  struct Impl;
   static constexpr std::size_t kShards = 64;
-  std::unique_ptr<Shard[]> shards_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace cspm

@@ -1,0 +1,33 @@
+// Bump allocation out of 2 MB regions the kernel may back with huge pages.
+#include "region_arena.hpp"
+
+#include <cstdlib>
+#include <mutex>
+#include <new>
+
+#include <sys/mman.h>
+
+namespace cspm::detail {
+
+RegionArena::~RegionArena() {
+  for (void* region : regions_) std::free(region);
+}
+
+void* RegionArena::allocate(std::size_t n) {
+  n = (n + 63) & ~std::size_t{63};
+  if (n > kRegion) throw std::bad_alloc();
+  const std::lock_guard guard{lock_};
+  if (used_ + n > kRegion) {
+    regions_.reserve(regions_.size() + 1);  // so that push_back cannot throw after the allocation
+    void* region = std::aligned_alloc(kRegion, kRegion);
+    if (!region) throw std::bad_alloc();
+    ::madvise(region, kRegion, MADV_HUGEPAGE);  // advice: refused, the region is paged as usual
+    regions_.push_back(region);
+    used_ = 0;
+  }
+  void* p = static_cast<char*>(regions_.back()) + used_;
+  used_ += n;
+  return p;
+}
+
+}  // namespace cspm::detail
