@@ -19,8 +19,8 @@ namespace {
 
 // Open addressing with the full hash stored per slot: a lookup is usually one slot read and
 // one string compare. std::unordered_* chased a list node per probe and was 40% of ingest.
-// Slots come from the table's arena (a grown-out array stays there: the waste is at most the
-// final size, the saving a page fault per 4 KB); arrays too large for it get their own.
+// Slots come from the table's arena, which passes a grown-out array on to the next table that
+// grows into its size; arrays too large for the arena get memory of their own.
 template <class Entry>
 class FlatTable {
  public:
@@ -63,6 +63,7 @@ class FlatTable {
       while (!slots[i].empty()) i = (i + 1) & mask;
       slots[i] = e;
     }
+    if (slots_ && !own_) arena->release(slots_, capacity_ * sizeof(Entry));
     slots_ = slots;
     capacity_ = capacity;
     own_ = std::move(own);

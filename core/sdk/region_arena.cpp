@@ -14,9 +14,15 @@ RegionArena::~RegionArena() {
 }
 
 void* RegionArena::allocate(std::size_t n) {
-  n = (n + 63) & ~std::size_t{63};
+  n = rounded(n);
   if (n > kRegion) throw std::bad_alloc();
   const std::lock_guard guard{lock_};
+  for (auto& [size, blocks] : released_)
+    if (size == n && !blocks.empty()) {
+      void* block = blocks.back();
+      blocks.pop_back();
+      return block;
+    }
   if (used_ + n > kRegion) {
     regions_.reserve(regions_.size() + 1);  // so that push_back cannot throw after the allocation
     void* region = std::aligned_alloc(kRegion, kRegion);
@@ -28,6 +34,18 @@ void* RegionArena::allocate(std::size_t n) {
   void* p = static_cast<char*>(regions_.back()) + used_;
   used_ += n;
   return p;
+}
+
+
+void RegionArena::release(void* block, std::size_t n) {
+  n = rounded(n);
+  const std::lock_guard guard{lock_};
+  for (auto& [size, blocks] : released_)
+    if (size == n) {
+      blocks.push_back(block);
+      return;
+    }
+  released_.emplace_back(n, std::vector<void*>{block});
 }
 
 }  // namespace cspm::detail

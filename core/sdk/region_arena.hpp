@@ -1,6 +1,7 @@
 // Bump allocation out of 2 MB regions the kernel may back with huge pages (internal to the SDK).
 #pragma once
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "spin_lock.hpp"
@@ -26,9 +27,16 @@ class RegionArena {
   /// `n` bytes (at most kRegion), 64-byte aligned, uninitialised. Throws std::bad_alloc.
   void* allocate(std::size_t n);
 
+  /// Gives back a block allocate(n) returned, for the next request of the same size: a hash
+  /// table that grows out of an array hands it on to another that grows into that size.
+  void release(void* block, std::size_t n);
+
  private:
+  static std::size_t rounded(std::size_t n) { return (n + 63) & ~std::size_t{63}; }
+
   SpinLock lock_;
   std::vector<void*> regions_;
+  std::vector<std::pair<std::size_t, std::vector<void*>>> released_;  // by size; few sizes
   std::size_t used_ = kRegion;  // in the last region
 };
 

@@ -58,3 +58,13 @@ BOOST_AUTO_TEST_CASE(threads_never_get_the_same_memory) {
   BOOST_TEST(all.size() == 8000u);
   BOOST_TEST(disjoint(all));
 }
+
+BOOST_AUTO_TEST_CASE(a_released_block_serves_the_next_request_of_its_size) {
+  RegionArena arena;
+  void* a = arena.allocate(3000);
+  arena.release(a, 3000);
+  void* other = arena.allocate(6000);  // another size: fresh memory
+  BOOST_TEST(other != a);
+  BOOST_TEST(arena.allocate(2990) == a);  // the same rounded size
+  BOOST_TEST(arena.allocate(3000) != a);  // handed out once only
+}
