@@ -156,8 +156,7 @@ void read_finding(const Statement& stmt, int first, Finding& f, StoredFindings& 
   int n = first;
   for (const auto& c : kInline) f.*c.member = into.keep(stmt.text(n++));
   for (const auto& c : kShared) {
-    const auto id = static_cast<std::size_t>(stmt.integer(n++));
-    f.*c.member = id < into.texts.size() ? std::string_view{into.texts[id]} : std::string_view{};
+    f.*c.member = into.texts[stmt.integer(n++)];
   }
   for (const auto& c : kTimes) f.*c.member = stmt.integer(n++);
   thread_local std::string unescaped;

@@ -1,6 +1,8 @@
 // texts: read incrementally per write transaction, extended by the single writer inside it.
 #include "text_dictionary.hpp"
 
+#include <algorithm>
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -45,15 +47,17 @@ std::int64_t TextIds::id(std::string_view text) {
   return id;
 }
 
-std::vector<std::string> load_texts(Database& db) {
-  std::vector<std::string> texts(1);
+TextTable load_texts(Database& db) {
+  TextTable table;
   auto all = db.prepare("SELECT id, text FROM texts ORDER BY id");
   while (all.step()) {
     const auto id = static_cast<std::size_t>(all.integer(0));
-    if (id >= texts.size()) texts.resize(id + 1);
-    texts[id] = all.text(1);
+    const std::string_view text = all.text(1);
+    if (id >= table.spans_.size()) table.spans_.resize(std::max(id + 1, table.spans_.size() * 2));
+    table.spans_[id] = {table.blob_.size(), static_cast<std::uint32_t>(text.size())};
+    table.blob_ += text;
   }
-  return texts;
+  return table;
 }
 
 }  // namespace cspm::store
