@@ -15,6 +15,7 @@
 
 #include <cspm/asff_reader.hpp>
 
+#include "../sdk/spin_lock.hpp"
 #include "handoff.hpp"
 #include "input_file.hpp"
 #include "observation_state.hpp"
@@ -68,7 +69,16 @@ class Batcher final : public FindingHandler {
   Batcher(Store& store, const IngestOptions& options, const std::string& source, const std::string& plain,
           std::uint64_t file_index, IngestCounts& total)
       : store_(store), options_(options), source_(source), plain_(plain), file_(plain),
-        file_bits_(file_index << 40), total_(total) {}
+        file_bits_(file_index << 40), total_(total) {
+    // Room for the findings the file will bring (~2.5 KB each) up to a batch, so that the
+    // readers do not wait while these grow and rehash under the lock.
+    std::error_code unknown;
+    const std::uint64_t bytes = fs::file_size(plain, unknown);
+    const std::size_t expected = unknown ? 0 : static_cast<std::size_t>(std::min<std::uint64_t>(bytes / 2048, options.batch_findings));
+    versions_.reserve(expected);
+    pending_.reserve(expected / 2);
+    index_.reserve(expected / 2);
+  }
   Batcher(const Batcher&) = delete;
   Batcher& operator=(const Batcher&) = delete;
 
@@ -278,7 +288,7 @@ class Batcher final : public FindingHandler {
     if (!chunk.empty()) handoff.give(std::move(chunk));
   }
 
-  std::mutex mutex_;
+  detail::SpinLock mutex_;  // held for a hash lookup and an append: readers spin, not sleep
   bool failed_ = false;
   bool flush_when_full_ = true;
   Store& store_;
