@@ -7,7 +7,6 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
-#include <unordered_map>
 
 
 #define XXH_INLINE_ALL
@@ -32,8 +31,50 @@ struct Key {
   std::uint64_t low, high;
   bool operator==(const Key&) const = default;
 };
-struct KeyHash {
-  std::size_t operator()(const Key& k) const noexcept { return k.low; }
+// Identity -> index into the batch's pending winners, by open addressing: a lookup reads
+// one slot where std::unordered_map chased a node, and an insert allocates nothing. It runs
+// for every finding of the file, under the lock both readers share.
+class KeyIndex {
+ public:
+  void reserve(std::size_t n) {
+    while (capacity() < 2 * n + 2) grow();
+  }
+  void clear() {
+    std::fill(slots_.begin(), slots_.end(), Slot{});
+    size_ = 0;
+  }
+  /// The value stored for `key`, or `value` after storing it; `inserted` tells which.
+  std::uint32_t find_or_insert(const Key& key, std::uint32_t value, bool& inserted) {
+    if (2 * (size_ + 1) > capacity()) grow();
+    Slot& slot = probe(key);
+    inserted = slot.value == kEmpty;
+    if (inserted) {
+      slot = {key, value};
+      ++size_;
+    }
+    return slot.value;
+  }
+
+ private:
+  static constexpr std::uint32_t kEmpty = 0xffffffff;
+  struct Slot {
+    Key key{0, 0};
+    std::uint32_t value = kEmpty;
+  };
+  std::size_t capacity() const { return slots_.size(); }
+  Slot& probe(const Key& key) {
+    const std::size_t mask = capacity() - 1;
+    for (std::size_t i = key.low & mask;; i = (i + 1) & mask)
+      if (slots_[i].value == kEmpty || slots_[i].key == key) return slots_[i];
+  }
+  void grow() {
+    std::vector<Slot> old(std::max<std::size_t>(64, 2 * capacity()));
+    old.swap(slots_);
+    for (const Slot& s : old)
+      if (s.value != kEmpty) probe(s.key) = s;
+  }
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
 };
 Key key_of(const Finding& f) {
   const XXH128_hash_t h = XXH3_128bits_withSeed(f.id.data(), f.id.size(),
@@ -88,13 +129,14 @@ class Batcher final : public FindingHandler {
     const std::uint16_t state = observation_state(f);
     const std::lock_guard lock{mutex_};
     if (failed_) return;  // a batch failed: the ingest stops, nothing more is written
-    auto [it, inserted] = index_.try_emplace(key, static_cast<std::uint32_t>(pending_.size()));
+    bool inserted = false;
+    const std::uint32_t at = index_.find_or_insert(key, static_cast<std::uint32_t>(pending_.size()), inserted);
     const auto v = static_cast<std::uint32_t>(versions_.size());
     versions_.push_back({f.updated_at, content, position, state, kNone});
     if (inserted) {
       pending_.push_back({key, f.updated_at, position, static_cast<std::uint32_t>(raw.size()), v, v, v});
     } else {
-      Pending& p = pending_[it->second];
+      Pending& p = pending_[at];
       versions_[p.last].next = v;
       p.last = v;
       // Later input wins ties, as in the file source.
@@ -298,7 +340,7 @@ class Batcher final : public FindingHandler {
   ReadOnlyFile file_;
   std::uint64_t file_bits_;
   IngestCounts& total_;
-  std::unordered_map<Key, std::uint32_t, KeyHash> index_;
+  KeyIndex index_;
   std::vector<Pending> pending_;
   std::vector<VersionRow> versions_;
   std::vector<QuarantinedCopy> quarantined_;
