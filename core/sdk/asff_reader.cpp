@@ -337,26 +337,25 @@ Status AsffReader::read_range_parallel(const std::string& path, std::uint64_t be
   std::vector<Piece> done(pieces);
   std::atomic<std::uint64_t> next{0};
 
+  // Nothing may escape a reader: on a worker it would terminate cspmd.
+  std::vector<Status> readers(threads, Status::success());
   const auto reader = [&](unsigned t) {
-    Impl impl{max_record_bytes};
-    FindingHandler& target = handler_for(t);
-    for (std::uint64_t i; (i = next.fetch_add(1)) < pieces;) {
-      Piece& piece = done[i];
-      try {  // nothing may escape a thread: it would terminate cspmd
+    try {
+      Impl impl{max_record_bytes};
+      FindingHandler& target = handler_for(t);
+      for (std::uint64_t i; (i = next.fetch_add(1)) < pieces;) {
+        Piece& piece = done[i];
         detail::LineRange range{true, begin + length * i / pieces, begin + length * (i + 1) / pieces};
         if (range.start > 0) --range.start;  // so a record starting exactly at the cut is ours
-        Status status = Status::success();
-        auto in = detail::open_byte_source_at(path, range.start, status);
-        if (!in) {
-          piece.status = status;
-          continue;
-        }
+        auto in = detail::open_byte_source_at(path, range.start, piece.status);
+        if (!in) continue;
         RangeHandler handler{target, piece.errors, piece.texts};
         impl.bind(path, handler, piece.stats);
         piece.status = detail::frame_records(*in, path, range, impl.max_record, impl, piece.lines_read, impl.buffer);
-      } catch (const std::exception& e) {
-        piece.status = Status::failure(path + ": " + e.what());
       }
+    } catch (const std::exception& e) {  // e.g. the handler's store failed: the read stops
+      readers[t] = Status::failure(path + ": " + e.what());
+      next = pieces;
     }
   };
   std::vector<std::thread> workers;
@@ -369,6 +368,8 @@ Status AsffReader::read_range_parallel(const std::string& path, std::uint64_t be
   }
   reader(0);
   for (auto& w : workers) w.join();
+  for (const Status& s : readers)
+    if (!s) return s;
 
   std::uint64_t line_base = lines_before;
   for (auto& piece : done) {

@@ -173,7 +173,7 @@ class FindingStore {
 
   Finding& emplace_back() {
     if (size_ % kChunk == 0) {
-      chunks_.reserve(chunks_.size() + 1);
+      if (chunks_.size() == chunks_.capacity()) chunks_.reserve(2 * chunks_.size() + 8);
       chunks_.push_back(static_cast<Finding*>(arena->allocate(kChunk * sizeof(Finding))));
     }
     Finding* f = new (chunks_.back() + size_ % kChunk) Finding{};

@@ -24,7 +24,8 @@ void* RegionArena::allocate(std::size_t n) {
       return block;
     }
   if (used_ + n > kRegion) {
-    regions_.reserve(regions_.size() + 1);  // so that push_back cannot throw after the allocation
+    // Reserved first, so that push_back cannot throw once the region is allocated.
+    if (regions_.size() == regions_.capacity()) regions_.reserve(2 * regions_.size() + 8);
     void* region = std::aligned_alloc(kRegion, kRegion);
     if (!region) throw std::bad_alloc();
     ::madvise(region, kRegion, MADV_HUGEPAGE);  // advice: refused, the region is paged as usual

@@ -111,7 +111,7 @@ class Batcher final : public FindingHandler {
           std::uint64_t file_index, IngestCounts& total)
       : store_(store), options_(options), source_(source), plain_(plain), file_(plain),
         file_bits_(file_index << 40), total_(total) {
-    // Room for the findings the file will bring (~2.5 KB each) up to a batch, so that the
+    // Room for the findings the file will bring (one per 2-3 KB) up to a batch, so that the
     // readers do not wait while these grow and rehash under the lock.
     std::error_code unknown;
     const std::uint64_t bytes = fs::file_size(plain, unknown);
