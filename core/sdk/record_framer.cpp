@@ -14,7 +14,9 @@
 namespace cspm::detail {
 namespace {
 
-constexpr std::size_t kChunk = 4u << 20;
+// Small enough that a record is parsed while its bytes are still in the core's cache: with
+// 4 MB reads, a day's job took a fifth longer.
+constexpr std::size_t kChunk = 256u << 10;
 constexpr std::size_t kPadding = simdjson::SIMDJSON_PADDING;
 constexpr std::size_t kMaxDocument = 1u << 30;
 
@@ -103,7 +105,7 @@ Status frame_records(ByteSource& in, const std::string& path, LineRange range,
       buffer_position += begin;
       begin = 0;
     }
-    if (buf.size() - kPadding - filled < kChunk / 2) buf.resize(buf.size() + kChunk);
+    if (buf.size() - kPadding - filled < kChunk / 2) buf.resize(buf.size() + std::max(kChunk, buf.size() / 2));
     const long got = in.read(buf.data() + filled, buf.size() - kPadding - filled);
     if (got < 0) return Status::failure("cannot read " + path + ": " + in.error());
     if (got == 0) eof = true;
