@@ -210,10 +210,12 @@ void line(od::parser& parser, const char* data, std::size_t len, std::size_t cap
   if (!ok) ++peer.malformed;
 }
 
-// Reads the lines that start in [begin, end) of the file, in 64 MiB chunks.
+// Reads the lines that start in [begin, end) of the file, in 1 MiB chunks: small enough to
+// parse each line while it is still in the core's cache (64 MiB chunks were a third slower).
+// A line must fit in a chunk; generated days stay under 16 KB.
 void read_range(int fd, std::uint64_t begin, std::uint64_t end, Peer& peer) {
   od::parser parser;
-  constexpr std::size_t kChunk = 64u << 20, kPad = simdjson::SIMDJSON_PADDING;
+  constexpr std::size_t kChunk = 1u << 20, kPad = simdjson::SIMDJSON_PADDING;
   std::vector<char> buf(kChunk + kPad);
   std::uint64_t offset = begin;
   if (begin > 0) {  // skip to the first line starting at or after begin
