@@ -152,8 +152,10 @@ RunReport PipelineRunner::run(const RunSettings& settings_in) {
     }
   }
   outputs.clear();
-  if (settings.storage_after_run)
-    std::move(keep.begin(), keep.end(), std::back_inserter(*settings.storage_after_run));
+  if (auto* after = settings.storage_after_run) {
+    after->reserve(after->size() + keep.size());  // so that moving cannot throw half-way
+    std::move(keep.begin(), keep.end(), std::back_inserter(*after));
+  }
   keep.clear();
   if (run_store) {
     report.watermark = run_store->watermark();

@@ -337,19 +337,26 @@ Status AsffReader::read_range_parallel(const std::string& path, std::uint64_t be
   std::vector<Piece> done(pieces);
   std::atomic<std::uint64_t> next{0};
 
+  Status opened = Status::success();
+  const auto file = detail::PlainFile::open(path, opened);
+  if (!file) return opened;
+  // Handlers are looked up here, on the calling thread: handler_for need not be thread-safe.
+  std::vector<FindingHandler*> targets;
+  for (unsigned t = 0; t < threads; ++t) targets.push_back(&handler_for(t));
   // Nothing may escape a reader: on a worker it would terminate cspmd.
   std::vector<Status> readers(threads, Status::success());
+  const auto cut = [&](std::uint64_t i) {  // begin + length * i / pieces, without overflow
+    return begin + i * (length / pieces) + i * (length % pieces) / pieces;
+  };
   const auto reader = [&](unsigned t) {
     try {
       Impl impl{max_record_bytes};
-      FindingHandler& target = handler_for(t);
       for (std::uint64_t i; (i = next.fetch_add(1)) < pieces;) {
         Piece& piece = done[i];
-        detail::LineRange range{true, begin + length * i / pieces, begin + length * (i + 1) / pieces};
+        detail::LineRange range{true, cut(i), cut(i + 1)};
         if (range.start > 0) --range.start;  // so a record starting exactly at the cut is ours
-        auto in = detail::open_byte_source_at(path, range.start, piece.status);
-        if (!in) continue;
-        RangeHandler handler{target, piece.errors, piece.texts};
+        const auto in = file->from(range.start);
+        RangeHandler handler{*targets[t], piece.errors, piece.texts};
         impl.bind(path, handler, piece.stats);
         piece.status = detail::frame_records(*in, path, range, impl.max_record, impl, piece.lines_read, impl.buffer);
       }
@@ -368,8 +375,6 @@ Status AsffReader::read_range_parallel(const std::string& path, std::uint64_t be
   }
   reader(0);
   for (auto& w : workers) w.join();
-  for (const Status& s : readers)
-    if (!s) return s;
 
   std::uint64_t line_base = lines_before;
   for (auto& piece : done) {
@@ -383,6 +388,8 @@ Status AsffReader::read_range_parallel(const std::string& path, std::uint64_t be
     line_base += piece.lines_read;
   }
   lines = line_base - lines_before;
+  for (const Status& s : readers)
+    if (!s) return s;
   for (auto& piece : done)
     if (!piece.status) return piece.status;
   return Status::success();

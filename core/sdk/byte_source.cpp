@@ -83,16 +83,48 @@ std::unique_ptr<ByteSource> open_byte_source(const std::string& path, Status& st
   return std::make_unique<GzipSource>(file);
 }
 
-std::unique_ptr<ByteSource> open_byte_source_at(const std::string& path, std::uint64_t offset,
-                                                Status& status) {
+namespace {
+
+// Reads a shared descriptor at its own offset (pread), so that readers never move each other.
+class OffsetSource final : public ByteSource {
+ public:
+  OffsetSource(int fd, std::uint64_t offset) : fd_(fd), offset_(offset) {}
+  long read(char* buffer, std::size_t n) override {
+    for (;;) {
+      const ssize_t got = ::pread(fd_, buffer, n, static_cast<off_t>(offset_));
+      if (got >= 0) {
+        offset_ += static_cast<std::uint64_t>(got);
+        return static_cast<long>(got);
+      }
+      if (errno == EINTR) continue;
+      error_ = std::strerror(errno);
+      return -1;
+    }
+  }
+  std::string error() const override { return error_; }
+
+ private:
+  int fd_;
+  std::uint64_t offset_;
+  std::string error_;
+};
+
+}  // namespace
+
+std::unique_ptr<PlainFile> PlainFile::open(const std::string& path, Status& status) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
+  if (fd < 0) {
     status = Status::failure("cannot open " + path + ": " + std::strerror(errno));
-    if (fd >= 0) ::close(fd);
     return nullptr;
   }
-  ::posix_fadvise(fd, static_cast<off_t>(offset), 0, POSIX_FADV_SEQUENTIAL);
-  return std::make_unique<FdSource>(fd);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  return std::unique_ptr<PlainFile>(new PlainFile(fd));
+}
+
+PlainFile::~PlainFile() { ::close(fd_); }
+
+std::unique_ptr<ByteSource> PlainFile::from(std::uint64_t offset) const {
+  return std::make_unique<OffsetSource>(fd_, offset);
 }
 
 }  // namespace cspm::detail

@@ -21,8 +21,21 @@ class ByteSource {
 /// Opens `path` ("-" = stdin). gzip input is detected by its magic bytes.
 std::unique_ptr<ByteSource> open_byte_source(const std::string& path, Status& status);
 
-/// A plain (uncompressed) regular file from byte `offset` on.
-std::unique_ptr<ByteSource> open_byte_source_at(const std::string& path, std::uint64_t offset,
-                                                Status& status);
+/// A plain (uncompressed) file opened once and read from several offsets at a time: the
+/// pieces of a parallel read then all read the same file, even if it is replaced meanwhile.
+class PlainFile {
+ public:
+  static std::unique_ptr<PlainFile> open(const std::string& path, Status& status);
+  ~PlainFile();
+  PlainFile(const PlainFile&) = delete;
+  PlainFile& operator=(const PlainFile&) = delete;
+
+  /// Its bytes from `offset` on; any number of these may read at once.
+  std::unique_ptr<ByteSource> from(std::uint64_t offset) const;
+
+ private:
+  explicit PlainFile(int fd) : fd_(fd) {}
+  int fd_;
+};
 
 }  // namespace cspm::detail

@@ -38,9 +38,11 @@ class FlatTable {
   /// Asks the CPU for the cache line where `hash` would be found. Safe without the lock: the
   /// array is read through a published copy and a prefetch never faults.
   void prefetch(std::uint64_t hash) const noexcept {
-    const Entry* slots = published_slots_.load(std::memory_order_relaxed);
+    // The pair may be torn by a concurrent grow: the address is then computed as an integer
+    // (no out-of-bounds pointer is formed) and names memory that is merely not the slot.
+    const auto slots = reinterpret_cast<std::uintptr_t>(published_slots_.load(std::memory_order_relaxed));
     const std::size_t mask = published_mask_.load(std::memory_order_relaxed);
-    if (slots) __builtin_prefetch(slots + (hash & mask));
+    if (slots) __builtin_prefetch(reinterpret_cast<const void*>(slots + (hash & mask) * sizeof(Entry)));
   }
 
  private:
@@ -185,13 +187,17 @@ class FindingStore {
   }
 
   Finding& emplace_back() {
-    if (size_ % kChunk == 0) {
+    if (size_ / kChunk == chunks_.size()) {
       if (chunks_.size() == chunks_.capacity()) chunks_.reserve(2 * chunks_.size() + 8);
       chunks_.push_back(static_cast<Finding*>(arena->allocate(kChunk * sizeof(Finding))));
     }
     Finding* f = new (chunks_.back() + size_ % kChunk) Finding{};
     ++size_;
     return *f;
+  }
+  void pop_back() {
+    --size_;
+    chunks_[size_ / kChunk][size_ % kChunk].~Finding();
   }
   std::size_t size() const { return size_; }
   template <class F>
@@ -207,8 +213,9 @@ class FindingStore {
 
 }  // namespace
 
-// Upserts hold a shard for about a microsecond and readers rarely meet on one of the 64.
-struct FindingTable::Shard {
+// Upserts hold a shard for about a microsecond and readers rarely meet on one of the 64. Each
+// starts a cache line, so that locking one never steals the line of its neighbour.
+struct alignas(64) FindingTable::Shard {
   detail::SpinLock lock;
   StringPool pool;
   FlatTable<RowSlot> rows;
@@ -299,12 +306,19 @@ FindingTable::Upsert FindingTable::upsert(const Finding& finding, std::uint64_t 
     slot.content = content;
     return Upsert::updated;
   }
+  // The finding is complete before the slot points at it: if copying throws (out of memory)
+  // the identity stays unknown rather than half stored.
   Finding& stored = shard.findings.emplace_back();
+  try {
+    stored.product_arn = shard.pool.intern(finding.product_arn);
+    stored.id = shard.pool.store(finding.id);
+    shard.copy_into(stored, finding);
+  } catch (...) {
+    shard.findings.pop_back();
+    throw;
+  }
   slot = RowSlot{id.low, id.high, finding.updated_at, sequence, content, &stored};
   shard.rows.inserted();
-  stored.product_arn = shard.pool.intern(finding.product_arn);
-  stored.id = shard.pool.store(finding.id);
-  shard.copy_into(stored, finding);
   return Upsert::inserted;
 }
 

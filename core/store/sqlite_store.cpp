@@ -241,6 +241,9 @@ class SqliteWriter final : public StoreWriter {
   std::vector<Observation> observations_;
 };
 
+// Writes touch index pages all over the table: 64 MB keeps a day's hot ones.
+constexpr const char* kWriterCache = "PRAGMA cache_size = -65536";
+
 }  // namespace
 
 std::filesystem::path store_file(const std::filesystem::path& data_dir) { return data_dir / "cspm.db"; }
@@ -250,7 +253,7 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir) : db_(open_datab
   // synchronous=FULL: a commit that returned survives a power cut, not only kill -9.
   db_.exec("PRAGMA journal_mode = WAL");
   db_.exec("PRAGMA synchronous = FULL");
-  db_.exec("PRAGMA cache_size = -65536");
+  db_.exec(kWriterCache);
   db_.exec("PRAGMA wal_autocheckpoint = 16384");
   migrate(db_);
 }
@@ -279,7 +282,7 @@ std::uint64_t SqliteStore::select(const StoreSelection& selection,
     explicit SmallCache(Database& d) : db(d) { db.exec("PRAGMA cache_size = -8192"); }
     ~SmallCache() {
       try {
-        db.exec("PRAGMA cache_size = -65536");
+        db.exec(kWriterCache);
       } catch (...) {  // only a slower next write
       }
     }

@@ -3,7 +3,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <set>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 #include <zlib.h>
@@ -384,6 +386,70 @@ BOOST_AUTO_TEST_CASE(parallel_reading_equals_sequential) {
       BOOST_TEST(reported == bad_lines, "malformed lines must keep their exact numbers");
     }
   }
+}
+
+
+// A window of a file, as the ingestor reads them: records that start inside it, each read
+// once, with line numbers counted from the lines before the window.
+BOOST_AUTO_TEST_CASE(a_window_keeps_its_line_numbers) {
+  std::string text;
+  std::vector<std::uint64_t> starts;  // byte offset of each line
+  for (std::size_t line = 1; text.size() < (40u << 20); ++line) {
+    starts.push_back(text.size());
+    text += line % 500 == 0 ? std::string{"{\"broken\": \n"}
+                            : event({finding("id-" + std::to_string(line))}).dump() + "\n";
+  }
+  test::TempDir dir;
+  const auto path = dir.write("big.ndjson", text).string();
+  const std::uint64_t begin = starts[1000] + 5, end = starts[15000] + 1;  // cuts inside lines
+  std::vector<std::unique_ptr<Recorder>> recorders;
+  for (int i = 0; i < 2; ++i) recorders.push_back(std::make_unique<Recorder>());
+  ReadStats stats;
+  std::uint64_t lines = 0;
+  BOOST_REQUIRE(AsffReader::read_range_parallel(path, begin, end, 1001, 2, [&](unsigned i) -> FindingHandler& {
+    return *recorders[i];
+  }, stats, 8u << 20, lines).ok());
+  std::set<std::string> ids;
+  for (const auto& r : recorders)
+    for (const auto& f : r->findings) ids.insert(f.id);
+  // Lines 1002..15001 start inside the window (line n starts at starts[n - 1]).
+  std::size_t expected = 0;
+  for (std::size_t line = 1002; line <= 15001; ++line) expected += line % 500 != 0;
+  BOOST_TEST(ids.size() == expected);
+  BOOST_TEST(ids.count("id-1002") == 1u);
+  BOOST_TEST(ids.count("id-15001") == 1u);
+  BOOST_TEST(ids.count("id-15002") == 0u);
+  std::set<std::uint64_t> bad;
+  for (const auto& e : recorders[0]->errors) bad.insert(e.line);
+  std::set<std::uint64_t> expected_bad;
+  for (std::uint64_t line = 1500; line <= 15000; line += 500) expected_bad.insert(line);
+  BOOST_TEST(bad == expected_bad, "malformed lines keep their numbers in the whole file");
+}
+
+// A handler that throws (the store behind it failed) ends the read with an error on every
+// reader thread; nothing escapes a thread.
+BOOST_AUTO_TEST_CASE(a_throwing_handler_fails_the_read) {
+  class Throwing final : public FindingHandler {
+   public:
+    void on_finding(const Finding&, std::string_view, std::uint64_t) override {
+      if (++seen_ == 1000) throw std::runtime_error("disk full");
+    }
+    void on_malformed(const RecordError&) override {}
+
+   private:
+    int seen_ = 0;
+  };
+  std::string text;
+  for (int line = 0; text.size() < (40u << 20); ++line) text += event({finding("id-" + std::to_string(line))}).dump() + "\n";
+  test::TempDir dir;
+  const auto path = dir.write("big.ndjson", text).string();
+  Throwing a, b;
+  ReadStats stats;
+  const Status s = AsffReader::read_file_parallel(path, 2, [&](unsigned i) -> FindingHandler& {
+    return i == 0 ? static_cast<FindingHandler&>(a) : b;
+  }, stats);
+  BOOST_TEST(!s.ok());
+  BOOST_TEST(s.message().find("disk full") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
