@@ -53,7 +53,6 @@ void* RegionArena::allocate(std::size_t n) {
   return p;
 }
 
-
 void RegionArena::release(void* block, std::size_t n) {
   n = rounded(n);
   const std::lock_guard guard{lock_};
