@@ -12,14 +12,22 @@
 namespace cspm::detail {
 namespace {
 
+// A descriptor read in order: one it owns (read), or a shared one from its own offset
+// (pread), so that the readers of one file never move each other.
 class FdSource final : public ByteSource {
  public:
-  explicit FdSource(int fd) : fd_(fd) {}
-  ~FdSource() override { ::close(fd_); }
+  explicit FdSource(int fd) : fd_(fd), owned_(true) {}
+  FdSource(int shared_fd, std::uint64_t offset) : fd_(shared_fd), owned_(false), offset_(offset) {}
+  ~FdSource() override {
+    if (owned_) ::close(fd_);
+  }
   long read(char* buffer, std::size_t n) override {
     for (;;) {
-      const ssize_t got = ::read(fd_, buffer, n);
-      if (got >= 0) return static_cast<long>(got);
+      const ssize_t got = owned_ ? ::read(fd_, buffer, n) : ::pread(fd_, buffer, n, static_cast<off_t>(offset_));
+      if (got >= 0) {
+        offset_ += static_cast<std::uint64_t>(got);
+        return static_cast<long>(got);
+      }
       if (errno == EINTR) continue;
       error_ = std::strerror(errno);
       return -1;
@@ -29,6 +37,8 @@ class FdSource final : public ByteSource {
 
  private:
   int fd_;
+  bool owned_;
+  std::uint64_t offset_ = 0;
   std::string error_;
 };
 
@@ -83,34 +93,6 @@ std::unique_ptr<ByteSource> open_byte_source(const std::string& path, Status& st
   return std::make_unique<GzipSource>(file);
 }
 
-namespace {
-
-// Reads a shared descriptor at its own offset (pread), so that readers never move each other.
-class OffsetSource final : public ByteSource {
- public:
-  OffsetSource(int fd, std::uint64_t offset) : fd_(fd), offset_(offset) {}
-  long read(char* buffer, std::size_t n) override {
-    for (;;) {
-      const ssize_t got = ::pread(fd_, buffer, n, static_cast<off_t>(offset_));
-      if (got >= 0) {
-        offset_ += static_cast<std::uint64_t>(got);
-        return static_cast<long>(got);
-      }
-      if (errno == EINTR) continue;
-      error_ = std::strerror(errno);
-      return -1;
-    }
-  }
-  std::string error() const override { return error_; }
-
- private:
-  int fd_;
-  std::uint64_t offset_;
-  std::string error_;
-};
-
-}  // namespace
-
 std::unique_ptr<PlainFile> PlainFile::open(const std::string& path, Status& status) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -124,7 +106,7 @@ std::unique_ptr<PlainFile> PlainFile::open(const std::string& path, Status& stat
 PlainFile::~PlainFile() { ::close(fd_); }
 
 std::unique_ptr<ByteSource> PlainFile::from(std::uint64_t offset) const {
-  return std::make_unique<OffsetSource>(fd_, offset);
+  return std::make_unique<FdSource>(fd_, offset);
 }
 
 }  // namespace cspm::detail
