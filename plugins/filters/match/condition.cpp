@@ -34,8 +34,8 @@ bool Condition::matches(const Finding& f, Timestamp now) const {
   }
   const std::string_view v = text_field(f, field);
   if (v.empty()) return or_missing || (!in && !within);
-  if (in && !in_set.contains(v)) return false;
-  return !not_in_set.contains(v);
+  if (in && !in->contains(v)) return false;
+  return !not_in.contains(v);
 }
 
 std::vector<Condition> parse_conditions(const Options& where, Diagnostics& diags) {
@@ -53,16 +53,16 @@ std::vector<Condition> parse_conditions(const Options& where, Diagnostics& diags
     c.field = *field;
     c.name = name;
     if (!spec.is_object()) {
-      c.in = strings(spec);
-      if (!c.in) diags.push_back(make_error("E007", path, "expected a string, a list of strings or a condition table"));
+      if (auto list = strings(spec)) c.in.emplace(*list);
+      else diags.push_back(make_error("E007", path, "expected a string, a list of strings or a condition table"));
     } else {
       for (const auto& [key, value] : spec.items()) {
         const std::string kpath = path + "." + key;
         if (key == "in" || key == "not_in") {
           auto list = strings(value);
           if (!list) diags.push_back(make_error("E007", kpath, "expected a list of strings"));
-          else if (key == "in") c.in = std::move(list);
-          else c.not_in = std::move(*list);
+          else if (key == "in") c.in.emplace(*list);
+          else c.not_in = Condition::ValueSet{*list};
         } else if (key == "within") {
           const auto d = value.is_string() ? parse_duration(value.get<std::string>()) : std::nullopt;
           if (!d) diags.push_back(make_error("E007", kpath, "expected a duration like \"24h\""));
@@ -91,8 +91,6 @@ std::vector<Condition> parse_conditions(const Options& where, Diagnostics& diags
       diags.push_back(make_error("E007", path, "\"" + name + "\" is a time: use within = \"24h\""));
     if (!time && c.within)
       diags.push_back(make_error("E007", path + ".within", "\"" + name + "\" is not a time field"));
-    if (c.in) c.in_set.values.insert(c.in->begin(), c.in->end());
-    c.not_in_set.values.insert(c.not_in.begin(), c.not_in.end());
     out.push_back(std::move(c));
   }
   return out;

@@ -25,17 +25,20 @@ struct Condition {
       using is_transparent = void;
       std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
     };
-    std::unordered_set<std::string, Hash, std::equal_to<>> values;
+    ValueSet() = default;
+    explicit ValueSet(const std::vector<std::string>& list) : values(list.begin(), list.end()) {}
     bool contains(std::string_view v) const { return values.find(v) != values.end(); }
+    bool empty() const { return values.empty(); }
+
+    std::unordered_set<std::string, Hash, std::equal_to<>> values;
   };
 
   FindingField field{};
   std::string name;
-  std::optional<std::vector<std::string>> in;
-  std::vector<std::string> not_in;
+  std::optional<ValueSet> in;
+  ValueSet not_in;
   std::optional<std::chrono::milliseconds> within;  ///< [now - within, now]
   bool or_missing = false;
-  ValueSet in_set, not_in_set;  ///< `in` and `not_in`, as parse_conditions() leaves them
 
   bool matches(const Finding& finding, Timestamp now) const;
 };
