@@ -6,21 +6,20 @@
 namespace cspm::core {
 
 struct BatchWriter::Item {
-  PendingBatch batch;
+  store::ParsedBatch batch;
   bool shareable = false;
   bool done = false;
   store::IngestResult result;
 };
 
-BatchWriter::BatchWriter(std::filesystem::path data_dir, std::size_t max_group_documents)
-    : data_dir_(std::move(data_dir)), max_group_documents_(max_group_documents) {}
+BatchWriter::BatchWriter(std::filesystem::path data_dir, std::size_t max_group_findings)
+    : data_dir_(std::move(data_dir)), max_group_findings_(max_group_findings) {}
 
 BatchWriter::~BatchWriter() = default;
 
-store::IngestResult BatchWriter::write(PendingBatch batch, bool shareable) {
-  screen_documents(batch);
+store::IngestResult BatchWriter::write(const PendingBatch& batch, bool shareable) {
   auto item = std::make_shared<Item>();
-  item->batch = std::move(batch);
+  item->batch = parse_pending(batch, committer_.dictionary().get());
   item->shareable = shareable;
   std::unique_lock lock(mutex_);
   queue_.push_back(item);
@@ -32,10 +31,10 @@ store::IngestResult BatchWriter::write(PendingBatch batch, bool shareable) {
     // Lead: take the front of the queue (which holds this item or ones before it).
     std::vector<std::shared_ptr<Item>> group{queue_.front()};
     queue_.pop_front();
-    std::size_t documents = group.front()->batch.documents.size();
+    std::size_t findings = group.front()->batch.findings.size();
     while (group.front()->shareable && !queue_.empty() && queue_.front()->shareable &&
-           documents + queue_.front()->batch.documents.size() <= max_group_documents_) {
-      documents += queue_.front()->batch.documents.size();
+           findings + queue_.front()->batch.findings.size() <= max_group_findings_) {
+      findings += queue_.front()->batch.findings.size();
       group.push_back(queue_.front());
       queue_.pop_front();
     }
@@ -55,25 +54,23 @@ store::IngestResult BatchWriter::write(PendingBatch batch, bool shareable) {
 }
 
 void BatchWriter::write_group(const std::vector<std::shared_ptr<Item>>& group) {
-  std::vector<PendingBatch*> batches;
+  std::vector<store::ParsedBatch*> batches;
   for (const auto& g : group) batches.push_back(&g->batch);
-  const auto write = [&](const std::vector<PendingBatch*>& some) {
-    store::IngestResult result;
+  const auto write = [&](std::span<store::ParsedBatch* const> some) {
     try {
       if (!store_) store_ = std::make_unique<store::SqliteStore>(data_dir_);
-      store::IngestOptions options;
-      options.spool_dir = data_dir_;
-      result = ingest_batches(*store_, some, options);
     } catch (const std::exception& e) {
-      result.status = Status::failure(e.what());
+      store::IngestResult failed;
+      failed.status = Status::failure(e.what());
+      return failed;
     }
-    return result;
+    return committer_.commit(*store_, some, system_now());
   };
   const store::IngestResult result = write(batches);
   if (!result.status.ok() && group.size() > 1) {
     // One batch may be what failed the group (a record the store refuses): the others
     // should not share its fate, or a sender's retries would keep failing its neighbours.
-    for (std::size_t i = 0; i < group.size(); ++i) group[i]->result = write({batches[i]});
+    for (std::size_t i = 0; i < group.size(); ++i) group[i]->result = write({&batches[i], 1});
     return;
   }
   for (std::size_t i = 0; i < group.size(); ++i) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 
+#include "../store/memory_ingest.hpp"
 #include "../store/store.hpp"
 #include "batch_ingest.hpp"
 
@@ -14,24 +15,25 @@ namespace cspm::core {
 
 class BatchWriter {
  public:
-  /// `max_group_documents`: at most this many documents per shared commit.
-  explicit BatchWriter(std::filesystem::path data_dir, std::size_t max_group_documents = 20'000);
+  /// `max_group_findings`: at most this many finding versions per shared commit.
+  explicit BatchWriter(std::filesystem::path data_dir, std::size_t max_group_findings = 100'000);
   ~BatchWriter();
 
-  /// Screens `batch` (on the caller's thread), then blocks until it is committed: by this
+  /// Parses `batch` (on the caller's thread), then blocks until it is committed: by this
   /// thread, with whatever else is waiting, or by the thread writing when it arrived. A
   /// `shareable` batch may share its commit, and then gets the group's status but counts
   /// only if it was first in the group (counts are not split per batch); others (NDJSON,
   /// whose answer is its own counts) are committed alone.
-  store::IngestResult write(PendingBatch batch, bool shareable);
+  store::IngestResult write(const PendingBatch& batch, bool shareable);
 
  private:
   struct Item;
   void write_group(const std::vector<std::shared_ptr<Item>>& group);
 
   std::filesystem::path data_dir_;
-  std::size_t max_group_documents_;
+  std::size_t max_group_findings_;
   std::unique_ptr<store::Store> store_;  // one warm connection for every batch
+  store::BatchCommitter committer_;
   std::mutex mutex_;
   std::condition_variable done_;
   std::deque<std::shared_ptr<Item>> queue_;

@@ -56,7 +56,7 @@ HttpResponseMessage firehose(const HttpRequestMessage& req, const IngestRoutesOp
   if (const FirehoseVerdict v = read_firehose_request(req.body(), encoding == "gzip", limits, batch); v.status != 200)
     return answer(static_cast<http::status>(v.status), v.error, batch.request_id.empty() ? request_id : batch.request_id);
   const std::size_t received = batch.documents.size();
-  const auto result = writer.write({"firehose " + batch.request_id, std::move(batch.documents), std::move(batch.bad_records), {}},
+  const auto result = writer.write({"firehose " + batch.request_id, std::move(batch.documents), std::move(batch.bad_records)},
                                    true);
   metrics.add("cspm_events_received_total", "Events (documents) received", static_cast<double>(received),
               {{"endpoint", "firehose"}});
@@ -108,7 +108,7 @@ HttpResponseMessage ndjson(const HttpRequestMessage& req, const IngestRoutesOpti
   std::vector<std::string> documents;
   split_lines(body, documents);
   const std::size_t received = documents.size();
-  const auto r = writer.write({"http ingest", std::move(documents), {}, {}}, false);
+  const auto r = writer.write({"http ingest", std::move(documents), {}}, false);
   metrics.add("cspm_events_received_total", "Events (documents) received", static_cast<double>(received),
               {{"endpoint", "ndjson"}});
   metrics.add("cspm_findings_stored_total", "Finding versions newer than the stored state",

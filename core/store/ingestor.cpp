@@ -9,78 +9,23 @@
 #include <thread>
 
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include <cspm/asff_reader.hpp>
 
 #include "../sdk/spin_lock.hpp"
 #include "handoff.hpp"
+#include "identity_key.hpp"
 #include "input_file.hpp"
 #include "observation_state.hpp"
 #include "owned_finding.hpp"
-#include "raw_codec.hpp"
+#include "raw_packer.hpp"
 
 namespace cspm::store {
 namespace {
 
 namespace fs = std::filesystem;
 
-// 128 bits of (ProductArn, Id), as in the SDK's FindingTable.
-struct Key {
-  std::uint64_t low, high;
-  bool operator==(const Key&) const = default;
-};
-// Identity -> index into the batch's pending winners, by open addressing: a lookup reads
-// one slot where std::unordered_map chased a node, and an insert allocates nothing. It runs
-// for every finding of the file, under the lock both readers share.
-class KeyIndex {
- public:
-  void reserve(std::size_t n) {
-    while (capacity() < 2 * n + 2) grow();
-  }
-  void clear() {
-    std::fill(slots_.begin(), slots_.end(), Slot{});
-    size_ = 0;
-  }
-  /// The value stored for `key`, or `value` after storing it; `inserted` tells which.
-  std::uint32_t find_or_insert(const Key& key, std::uint32_t value, bool& inserted) {
-    if (2 * (size_ + 1) > capacity()) grow();
-    Slot& slot = probe(key);
-    inserted = slot.value == kEmpty;
-    if (inserted) {
-      slot = {key, value};
-      ++size_;
-    }
-    return slot.value;
-  }
-
- private:
-  static constexpr std::uint32_t kEmpty = 0xffffffff;
-  struct Slot {
-    Key key{0, 0};
-    std::uint32_t value = kEmpty;
-  };
-  std::size_t capacity() const { return slots_.size(); }
-  Slot& probe(const Key& key) {
-    const std::size_t mask = capacity() - 1;
-    for (std::size_t i = key.low & mask;; i = (i + 1) & mask)
-      if (slots_[i].value == kEmpty || slots_[i].key == key) return slots_[i];
-  }
-  void grow() {
-    std::vector<Slot> old(std::max<std::size_t>(64, 2 * capacity()));
-    old.swap(slots_);
-    for (const Slot& s : old)
-      if (s.value != kEmpty) probe(s.key) = s;
-  }
-  std::vector<Slot> slots_;
-  std::size_t size_ = 0;
-};
-Key key_of(const Finding& f) {
-  const XXH128_hash_t h = XXH3_128bits_withSeed(f.id.data(), f.id.size(),
-                                                XXH3_64bits(f.product_arn.data(), f.product_arn.size()));
-  return {h.low64, h.high64};
-}
+using Key = IdentityKey;
+Key key_of(const Finding& f) { return identity_key(f); }
 
 struct VersionRow {
   Timestamp updated_at;
@@ -194,7 +139,7 @@ class Batcher final : public FindingHandler {
     // parses the winners ahead of it, a chunk at a time.
     Handoff<Prepared> handoff;
     std::exception_ptr helper_error;
-    Packer packer{writer->raw_dictionary()};
+    RawPacker packer{writer->raw_dictionary()};
     std::thread helper([&] {
       try {
         prepare_winners(order, packer, handoff);
@@ -210,7 +155,7 @@ class Batcher final : public FindingHandler {
         for (Prepared& w : chunk) {
           if (!w.new_dictionary.empty()) new_dictionary = writer->add_raw_dictionary(w.new_dictionary);
           const PackedRaw raw = w.dict == 0 ? PackedRaw{w.owned.raw()}
-                                            : PackedRaw{w.dict == kNewDictionary ? new_dictionary : w.dict, w.packed};
+                                            : PackedRaw{w.dict == RawPacker::kNewDictionary ? new_dictionary : w.dict, w.packed};
           writer->put(w.owned.finding(), raw, w.versions, batch);
         }
     } catch (...) {
@@ -252,41 +197,6 @@ class Batcher final : public FindingHandler {
     std::string packed;
     std::string new_dictionary;  // trained just before this finding: the writer stores it first
   };
-  static constexpr std::int64_t kNewDictionary = -1;
-
-  // Compression of raw JSON, on the helper thread. A store without a dictionary keeps its
-  // first findings as text and trains one on them.
-  class Packer {
-   public:
-    explicit Packer(std::optional<std::pair<std::int64_t, std::string>> dictionary) {
-      if (dictionary) {
-        dict_ = dictionary->first;
-        codec_ = std::make_unique<RawCodec>(std::move(dictionary->second));
-      }
-    }
-    void pack(Prepared& w) {
-      if (!codec_) {
-        samples_.emplace_back(w.owned.raw());
-        if (samples_.size() < kTrainingSamples) return;
-        w.new_dictionary = RawCodec::train(samples_);
-        codec_ = std::make_unique<RawCodec>(w.new_dictionary);
-        dict_ = kNewDictionary;
-        samples_.clear();
-        return;
-      }
-      const std::string_view packed = codec_->compress(w.owned.raw());
-      if (packed.empty()) return;  // kept as text
-      w.packed.assign(packed);
-      w.dict = dict_;
-    }
-
-   private:
-    static constexpr std::size_t kTrainingSamples = 1000;
-    std::int64_t dict_ = 0;
-    std::unique_ptr<RawCodec> codec_;
-    std::vector<std::string> samples_;
-  };
-
 
   class One final : public FindingHandler {
    public:
@@ -301,7 +211,7 @@ class Batcher final : public FindingHandler {
     Prepared& into_;
   };
 
-  void prepare_winners(const std::vector<std::uint32_t>& order, Packer& packer, Handoff<Prepared>& handoff) {
+  void prepare_winners(const std::vector<std::uint32_t>& order, RawPacker& packer, Handoff<Prepared>& handoff) {
     constexpr std::size_t kChunk = 512;
     std::string buffer;
     AsffReader reader;
@@ -324,7 +234,7 @@ class Batcher final : public FindingHandler {
           content_hash(w.owned.finding()) != winner.content)
         throw std::runtime_error(source_ + ": changed while it was being ingested (at byte " +
                                  std::to_string(p.offset) + "); this batch was not stored, ingest the file again");
-      packer.pack(w);
+      packer.pack(w.owned.raw(), w.dict, w.packed, w.new_dictionary);
       if (chunk.size() == kChunk) handoff.give(std::exchange(chunk, {}));
     }
     if (!chunk.empty()) handoff.give(std::move(chunk));
@@ -340,7 +250,7 @@ class Batcher final : public FindingHandler {
   ReadOnlyFile file_;
   std::uint64_t file_bits_;
   IngestCounts& total_;
-  KeyIndex index_;
+  IdentityIndex index_;
   std::vector<Pending> pending_;
   std::vector<VersionRow> versions_;
   std::vector<QuarantinedCopy> quarantined_;

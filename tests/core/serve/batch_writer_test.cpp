@@ -47,7 +47,7 @@ BOOST_AUTO_TEST_CASE(batches_from_many_threads_are_all_committed_with_their_own_
         batch.source = "firehose t" + std::to_string(t) + "-b" + std::to_string(b);
         for (int e = 0; e < kEvents; ++e) batch.documents.push_back(event((t * kBatches + b) * kEvents + e));
         batch.documents.push_back("{not json " + batch.source);  // quarantined under this batch
-        const auto r = writer.write(std::move(batch), true);
+        const auto r = writer.write(batch, true);
         if (!r.status.ok()) ++failures;
       }
     });
@@ -58,21 +58,20 @@ BOOST_AUTO_TEST_CASE(batches_from_many_threads_are_all_committed_with_their_own_
   // Each broken document is kept under the batch it came in, at its position there.
   BOOST_TEST(count(dir, "SELECT count(*) FROM quarantine WHERE record LIKE '%' || substr(source, 10) AND line = 21") ==
              kThreads * kBatches);
-  BOOST_TEST(std::filesystem::is_empty(dir.path() / "spool"));
 }
 
 BOOST_AUTO_TEST_CASE(a_batch_that_is_not_shareable_gets_its_own_counts) {
   test::TempDir dir;
   { store::SqliteStore init(dir.path()); }
   BatchWriter writer(dir.path());
-  PendingBatch first{"http ingest", {event(1), event(2), "garbage"}, {}, {}};
-  const auto r = writer.write(std::move(first), false);
+  PendingBatch first{"http ingest", {event(1), event(2), "garbage"}, {}};
+  const auto r = writer.write(first, false);
   BOOST_REQUIRE_MESSAGE(r.status.ok(), r.status.message());
   BOOST_TEST(r.counts.events == 3u);
   BOOST_TEST(r.counts.findings_new == 2u);
   BOOST_TEST(r.counts.quarantined == 1u);
-  PendingBatch again{"http ingest", {event(1), event(3)}, {}, {}};
-  const auto r2 = writer.write(std::move(again), false);
+  PendingBatch again{"http ingest", {event(1), event(3)}, {}};
+  const auto r2 = writer.write(again, false);
   BOOST_TEST(r2.counts.findings_new == 1u);
   BOOST_TEST(r2.counts.stale == 1u);
 }
@@ -81,6 +80,6 @@ BOOST_AUTO_TEST_CASE(a_store_that_cannot_be_opened_fails_every_batch) {
   test::TempDir dir;
   test::write_file(dir.path() / "a-file", "x");
   BatchWriter writer(dir.path() / "a-file");  // no store can live under a file
-  const auto r = writer.write({"firehose x", {event(1)}, {}, {}}, true);
+  const auto r = writer.write({"firehose x", {event(1)}, {}}, true);
   BOOST_TEST(!r.status.ok());
 }

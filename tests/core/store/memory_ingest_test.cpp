@@ -1,0 +1,171 @@
+// Received batches into a real store: versions across batches, ties, quarantine, failure,
+// and the dictionary receivers pack with once a commit has trained one.
+#define BOOST_TEST_MODULE memory_ingest
+#include <boost/test/unit_test.hpp>
+
+#include "asff_json.hpp"
+#include "store/memory_ingest.hpp"
+#include "store/raw_json_function.hpp"
+#include "store/sqlite_store.hpp"
+#include "support.hpp"
+
+using namespace cspm;
+using namespace cspm::store;
+using nlohmann::json;
+
+namespace {
+
+constexpr Timestamp kNow = 1'764'000'000'000;
+
+std::int64_t scalar(SqliteStore& s, const std::string& sql) {
+  auto stmt = s.database().prepare(sql);
+  BOOST_REQUIRE(stmt.step());
+  return stmt.integer(0);
+}
+
+std::string text(SqliteStore& s, const std::string& sql) {
+  auto stmt = s.database().prepare(sql);
+  BOOST_REQUIRE(stmt.step());
+  return std::string{stmt.text(0)};
+}
+
+json versioned(const std::string& id, const std::string& updated, const std::string& workflow) {
+  json f = test::finding(id, "111122223333", updated);
+  f["Workflow"]["Status"] = workflow;
+  return f;
+}
+
+std::string event(const json& finding) { return test::event({finding}).dump(); }
+
+IngestResult commit(BatchCommitter& committer, SqliteStore& s, std::vector<ParsedBatch*> batches) {
+  return committer.commit(s, batches, kNow);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(versions_across_the_batches_of_one_commit_keep_the_newest_and_later_wins_a_tie) {
+  test::TempDir dir;
+  SqliteStore s{dir.path()};
+  const std::vector<std::string> first{event(versioned("a", "2026-11-26T10:00:00Z", "NOTIFIED")),
+                                       event(versioned("b", "2026-11-26T09:00:00Z", "NEW"))};
+  const std::vector<std::string> second{event(versioned("a", "2026-11-26T08:00:00Z", "NEW")),
+                                        event(versioned("b", "2026-11-26T09:00:00Z", "RESOLVED"))};
+  ParsedBatch one = parse_batch("one", first, nullptr), two = parse_batch("two", second, nullptr);
+  BOOST_TEST(one.events == 2u);
+  BOOST_TEST(one.findings.size() == 2u);
+  BatchCommitter committer;
+  const auto r = commit(committer, s, {&one, &two});
+  BOOST_REQUIRE_MESSAGE(r.status.ok(), r.status.message());
+  BOOST_TEST(r.counts.events == 4u);
+  BOOST_TEST(r.counts.findings == 4u);
+  BOOST_TEST(r.counts.findings_new == 2u);
+  BOOST_TEST(text(s, "SELECT workflow_status FROM findings WHERE finding_id = 'a'") == "NOTIFIED");  // newest
+  BOOST_TEST(text(s, "SELECT workflow_status FROM findings WHERE finding_id = 'b'") == "RESOLVED");  // the later of a tie
+  BOOST_TEST(scalar(s, "SELECT events FROM findings WHERE finding_id = 'a'") == 2);
+  BOOST_TEST(scalar(s, "SELECT count(*) FROM observations") == 3);  // b's two versions share a time
+
+  // The same batches again change nothing: the store already holds these states.
+  ParsedBatch again = parse_batch("one", first, nullptr);
+  const auto r2 = commit(committer, s, {&again});
+  BOOST_TEST(r2.counts.findings_new == 0u);
+  BOOST_TEST(r2.counts.findings_updated == 0u);
+  BOOST_TEST(r2.counts.stale == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_documents_are_quarantined_under_their_batch_and_place) {
+  test::TempDir dir;
+  SqliteStore s{dir.path()};
+  json no_resources = versioned("c", "2026-11-26T10:00:00Z", "NEW");
+  no_resources.erase("Resources");
+  const std::vector<std::string> docs{event(versioned("a", "2026-11-26T10:00:00Z", "NEW")), "{broken",
+                                      event(no_resources), std::string(200, ' ') + "{}"};
+  ParsedBatch small = parse_batch("firehose req-8", docs, nullptr, 100);
+  BOOST_TEST(small.events == 4u);
+  BOOST_TEST(small.findings.size() == 0u);  // the event is over 100 bytes
+  BOOST_REQUIRE_EQUAL(small.rejected.size(), 4u);
+  BOOST_TEST(small.rejected[0].reason.find("over the limit of 100") != std::string::npos, small.rejected[0].reason);
+  BOOST_TEST(small.rejected[0].record_bytes == docs[0].size());
+
+  ParsedBatch b = parse_batch("firehose req-9", docs, nullptr);
+  BOOST_TEST(b.events == 4u);
+  BOOST_TEST(b.findings.size() == 1u);
+  BOOST_REQUIRE_EQUAL(b.rejected.size(), 3u);
+  BOOST_TEST(b.rejected[0].line == 2u);
+  BOOST_TEST(b.rejected[0].reason.find("invalid JSON") == 0u, b.rejected[0].reason);
+  BOOST_TEST(b.rejected[1].line == 3u);  // a finding without Resources
+  BOOST_TEST(b.rejected[2].line == 4u);  // an object that is neither an event nor a finding
+  BatchCommitter committer;
+  const auto r = commit(committer, s, {&b});
+  BOOST_REQUIRE_MESSAGE(r.status.ok(), r.status.message());
+  BOOST_TEST(r.counts.quarantined == 3u);
+  BOOST_TEST(scalar(s, "SELECT count(*) FROM quarantine WHERE source = 'firehose req-9' AND line IN (2, 3, 4)") == 3);
+  BOOST_TEST(scalar(s, "SELECT count(*) FROM findings") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_commit_stores_nothing_and_a_retry_stores_all) {
+  test::TempDir dir;
+  SqliteStore s{dir.path()};
+  std::vector<std::string> docs;
+  for (int i = 0; i < 1200; ++i) docs.push_back(event(test::finding("f" + std::to_string(i))));
+  docs.push_back("{broken");
+  BatchCommitter committer;
+  s.database().exec("PRAGMA query_only = 1");
+  ParsedBatch b = parse_batch("x", docs, nullptr);
+  BOOST_TEST(!commit(committer, s, {&b}).status.ok());
+  BOOST_TEST(!committer.dictionary());  // the dictionary trained in it was rolled back with it
+  s.database().exec("PRAGMA query_only = 0");
+  BOOST_TEST(scalar(s, "SELECT count(*) FROM findings") == 0);
+  BOOST_TEST(scalar(s, "SELECT count(*) FROM quarantine") == 0);
+  BOOST_TEST(scalar(s, "SELECT count(*) FROM raw_dicts") == 0);
+  const auto r = commit(committer, s, {&b});
+  BOOST_REQUIRE_MESSAGE(r.status.ok(), r.status.message());
+  BOOST_TEST(r.counts.findings_new == 1200u);
+  BOOST_TEST(r.counts.quarantined == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(once_a_dictionary_is_trained_receivers_pack_and_the_json_reads_back_as_received) {
+  test::TempDir dir;
+  SqliteStore s{dir.path()};
+  std::vector<json> sent;
+  const auto batch_of = [&](int from, int to) {
+    std::vector<std::string> docs;
+    for (int i = from; i < to; ++i) {
+      json f = test::finding("r" + std::to_string(i));
+      f["Title"] = "Title with \"quotes\", ünïcödé and a tab\t #" + std::to_string(i);
+      sent.push_back(f);
+      docs.push_back(event(f));
+    }
+    return docs;
+  };
+  BatchCommitter committer;
+  BOOST_TEST(!committer.dictionary());
+  ParsedBatch first = parse_batch("first", batch_of(0, 1100), nullptr);  // text: no dictionary yet
+  BOOST_TEST(first.findings[0].dict == 0);
+  BOOST_REQUIRE(commit(committer, s, {&first}).status.ok());
+  const auto dictionary = committer.dictionary();
+  BOOST_REQUIRE(dictionary);  // trained on the first 1,000 and stored with them
+  BOOST_TEST(dictionary->id == scalar(s, "SELECT max(id) FROM raw_dicts"));
+
+  ParsedBatch second = parse_batch("second", batch_of(1100, 1300), dictionary.get());
+  BOOST_TEST(second.findings[0].dict == dictionary->id);  // packed by the receiving thread
+  BOOST_TEST(second.findings[0].finding.raw().empty());
+  BOOST_REQUIRE(commit(committer, s, {&second}).status.ok());
+  BOOST_TEST(scalar(s, "SELECT count(*) FROM finding_raw WHERE dict > 0") >= 300);
+
+  // A committer of a store that already has a dictionary finds it and hands it on.
+  BatchCommitter later;
+  ParsedBatch third = parse_batch("third", batch_of(1300, 1301), nullptr);
+  BOOST_REQUIRE(commit(later, s, {&third}).status.ok());
+  BOOST_REQUIRE(later.dictionary());
+  BOOST_TEST(later.dictionary()->id == dictionary->id);
+
+  register_raw_json(s.database());
+  auto stmt = s.database().prepare("SELECT finding_id, raw_json(row) FROM findings");
+  std::size_t checked = 0;
+  while (stmt.step()) {
+    const int i = std::stoi(std::string{stmt.text(0)}.substr(1));
+    BOOST_TEST(json::parse(stmt.text(1)) == sent[static_cast<std::size_t>(i)]);
+    ++checked;
+  }
+  BOOST_TEST(checked == sent.size());
+}
