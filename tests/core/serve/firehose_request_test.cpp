@@ -64,6 +64,22 @@ BOOST_AUTO_TEST_CASE(direct_put_records_are_their_own_json) {
   BOOST_TEST(json::parse(b.documents[0])["TICKER_SYMBOL"] == "NGC");
 }
 
+BOOST_AUTO_TEST_CASE(base64_of_every_length_decodes_and_bad_base64_is_kept_aside) {
+  std::vector<std::string> records, sent;
+  for (int n = 0; n < 7; ++n) {  // every padding: none, "=", "=="
+    std::string doc = R"({"n":")" + std::string(static_cast<std::size_t>(n), static_cast<char>('a' + n)) + "\"}";
+    sent.push_back(doc);
+    records.push_back(base64(doc));
+  }
+  for (const char* bad : {"eyJ=fQ==", "eyJhIjoxfQ", "e yJhIjoxfQ==", "eyJhIjoxfQ===", "====", "eyJhIjoxf-==", "eyJhIjoxfQ_="})
+    records.push_back(bad);
+  FirehoseBatch b;
+  BOOST_REQUIRE_EQUAL(read_firehose_request(request(records), false, {}, b).status, 200);
+  BOOST_TEST(b.documents == sent, boost::test_tools::per_element());
+  BOOST_REQUIRE_EQUAL(b.bad_records.size(), 7u);
+  for (const auto& r : b.bad_records) BOOST_TEST(r.reason == "data is not valid base64", r.data);
+}
+
 BOOST_AUTO_TEST_CASE(eventbridge_events_as_ndjson_records_and_a_gzip_body) {
   const std::string e1 = R"({"detail-type":"Security Hub Findings - Imported","detail":{"findings":[]}})";
   const std::string e2 = R"({"detail-type":"Security Hub Findings - Imported","detail":{"findings":[{}]}})";
