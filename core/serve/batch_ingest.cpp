@@ -3,8 +3,8 @@
 
 namespace cspm::core {
 
-store::ParsedBatch parse_pending(const PendingBatch& batch, const store::RawDictionary* dictionary) {
-  store::ParsedBatch parsed = store::parse_batch(batch.source, batch.documents, dictionary);
+store::ParsedBatch parse_pending(const PendingBatch& batch, std::shared_ptr<const store::RawDictionary> dictionary) {
+  store::ParsedBatch parsed = store::parse_batch(batch.source, batch.documents, std::move(dictionary));
   for (const auto& r : batch.bad)
     parsed.rejected.push_back({r.index + 1, "firehose record " + std::to_string(r.index) + ": " + r.reason, r.data, r.data.size()});
   return parsed;

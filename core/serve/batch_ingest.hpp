@@ -21,7 +21,7 @@ struct PendingBatch {
 /// Parses `batch` on the calling thread (the receiving one, in parallel with the writer):
 /// its findings, packed with `dictionary` when given, and its bad records and malformed
 /// documents for the quarantine, each under the batch's source and position.
-store::ParsedBatch parse_pending(const PendingBatch& batch, const store::RawDictionary* dictionary);
+store::ParsedBatch parse_pending(const PendingBatch& batch, std::shared_ptr<const store::RawDictionary> dictionary);
 
 /// One batch parsed and committed on its own. Only a successful result may be acknowledged
 /// to the sender; a retry of a batch is harmless (ingest is idempotent, repeated quarantine

@@ -19,7 +19,7 @@ BatchWriter::~BatchWriter() = default;
 
 store::IngestResult BatchWriter::write(const PendingBatch& batch, bool shareable) {
   auto item = std::make_shared<Item>();
-  item->batch = parse_pending(batch, committer_.dictionary().get());
+  item->batch = parse_pending(batch, committer_.dictionary());
   item->shareable = shareable;
   std::unique_lock lock(mutex_);
   queue_.push_back(item);
@@ -70,6 +70,8 @@ void BatchWriter::write_group(const std::vector<std::shared_ptr<Item>>& group) {
   if (!result.status.ok() && group.size() > 1) {
     // One batch may be what failed the group (a record the store refuses): the others
     // should not share its fate, or a sender's retries would keep failing its neighbours.
+    // (Alone, each is its own ingest: of two versions with one UpdatedAt in different
+    // batches, the stored one then stays, where in one commit the later would win.)
     for (std::size_t i = 0; i < group.size(); ++i) group[i]->result = write({&batches[i], 1});
     return;
   }

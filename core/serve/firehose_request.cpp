@@ -148,7 +148,7 @@ FirehoseVerdict read_firehose_request(std::string_view body, bool gzip, const Fi
   thread_local simdjson::dom::parser parser;
   thread_local std::string kept;
   std::string once;
-  std::string& padded = body.size() <= (16u << 20) ? kept : once;
+  std::string& padded = body.size() <= (8u << 20) ? kept : once;
   padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
   std::copy(body.begin(), body.end(), padded.begin());
   simdjson::dom::element request;

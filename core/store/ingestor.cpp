@@ -285,8 +285,7 @@ IngestResult ingest(Store& store, const std::vector<std::string>& paths, const I
       }
       plain = spooled.string();
     }
-    const std::string& source = options.source_label.empty() ? path : options.source_label;  // the Batcher keeps a reference
-    Batcher batcher{store, options, source, plain, index, result.counts};
+    Batcher batcher{store, options, path, plain, index, result.counts};  // keeps a reference to `path`
     ReadStats stats;
     Status s = Status::success();
     try {

@@ -22,9 +22,6 @@ struct IngestOptions {
   std::int64_t ingest_id = 0;                     ///< 0: a random one (see Store::begin_write)
   std::chrono::milliseconds retention{30LL * 24 * 3600 * 1000};  ///< of observations; 0 keeps all
   std::filesystem::path spool_dir;                ///< for stdin and gzip input (made seekable)
-  /// What quarantine records and counts name as their source instead of the path (a batch
-  /// received over HTTP, spooled to a file that is then removed).
-  std::string source_label;
   /// Called after each commit with that batch's counts and the running total.
   std::function<void(const std::string& source, const IngestCounts& batch, const IngestCounts& total)> on_commit;
   /// Called for each quarantined record (the log shows the first few).

@@ -14,22 +14,23 @@ namespace cspm::store {
 namespace {
 
 // Per receiving thread: a reader (its parser's buffers are reused) and a codec for the
-// dictionary receivers pack with (rebuilt when a newer one is published).
+// dictionary receivers pack with, rebuilt for another one. Dictionaries are told apart by
+// object, not id: two stores in one process may both have a dictionary 1.
 struct ThreadParser {
   std::size_t max_record_bytes = 0;
   std::unique_ptr<AsffReader> reader;
-  std::int64_t dict = 0;
+  std::shared_ptr<const RawDictionary> dict;
   std::unique_ptr<RawCodec> codec;
 
   AsffReader& reader_for(std::size_t max) {
     if (!reader || max != max_record_bytes) reader = std::make_unique<AsffReader>(max_record_bytes = max);
     return *reader;
   }
-  RawCodec* codec_for(const RawDictionary* dictionary) {
+  RawCodec* codec_for(const std::shared_ptr<const RawDictionary>& dictionary) {
     if (!dictionary) return nullptr;
-    if (dictionary->id != dict) {
+    if (dictionary != dict) {
       codec = std::make_unique<RawCodec>(dictionary->bytes);
-      dict = dictionary->id;
+      dict = dictionary;
     }
     return codec.get();
   }
@@ -68,8 +69,8 @@ std::int64_t random_ingest_id() {
 
 }  // namespace
 
-ParsedBatch parse_batch(std::string source, std::span<const std::string> documents, const RawDictionary* dictionary,
-                        std::size_t max_record_bytes) {
+ParsedBatch parse_batch(std::string source, std::span<const std::string> documents,
+                        std::shared_ptr<const RawDictionary> dictionary, std::size_t max_record_bytes) {
   thread_local ThreadParser thread;
   ParsedBatch batch;
   batch.source = std::move(source);

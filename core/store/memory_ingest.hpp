@@ -49,8 +49,8 @@ struct ParsedBatch {
 /// document i is line i + 1 of `source`). Malformed records and findings are rejected with
 /// the reader's reason. With a `dictionary`, each finding's JSON is packed here, so that
 /// the writer only writes.
-ParsedBatch parse_batch(std::string source, std::span<const std::string> documents, const RawDictionary* dictionary,
-                        std::size_t max_record_bytes = 8u << 20);
+ParsedBatch parse_batch(std::string source, std::span<const std::string> documents,
+                        std::shared_ptr<const RawDictionary> dictionary, std::size_t max_record_bytes = 8u << 20);
 
 /// Commits parsed batches; one per store, called by one thread at a time.
 class BatchCommitter {

@@ -1,5 +1,6 @@
 // A Finding that owns its text: what crosses a thread boundary in the ingest pipeline.
 #pragma once
+#include <algorithm>
 #include <string>
 
 #include <cspm/finding.hpp>
@@ -19,7 +20,9 @@ class OwnedFinding {
     std::size_t total = raw.size();
     for_each_text(const_cast<Finding&>(f), [&](std::string_view& s) { total += s.size(); });
     text_.clear();
-    text_.reserve(total);  // no reallocation below: the views stay valid
+    // No reallocation below, so the views stay valid; and never a short text held inside
+    // the string object (a moved string would take it along and leave the views dangling).
+    text_.reserve(std::max(total, 2 * sizeof(std::string)));
     finding_ = f;
     for_each_text(finding_, [&](std::string_view& s) { s = keep(s); });
     raw_ = keep(raw);

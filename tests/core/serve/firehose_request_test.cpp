@@ -71,12 +71,12 @@ BOOST_AUTO_TEST_CASE(base64_of_every_length_decodes_and_bad_base64_is_kept_aside
     sent.push_back(doc);
     records.push_back(base64(doc));
   }
-  for (const char* bad : {"eyJ=fQ==", "eyJhIjoxfQ", "e yJhIjoxfQ==", "eyJhIjoxfQ===", "====", "eyJhIjoxf-==", "eyJhIjoxfQ_="})
+  for (const char* bad : {"eyJ=fQ==", "eyJhIjoxfQ", "e-JhIjoxfQ==", "eyJh IjoxfQ=", "eyJhIjoxfQ===", "====", "eyJhIjoxf-==", "eyJhIjoxfQ_="})
     records.push_back(bad);
   FirehoseBatch b;
   BOOST_REQUIRE_EQUAL(read_firehose_request(request(records), false, {}, b).status, 200);
   BOOST_TEST(b.documents == sent, boost::test_tools::per_element());
-  BOOST_REQUIRE_EQUAL(b.bad_records.size(), 7u);
+  BOOST_REQUIRE_EQUAL(b.bad_records.size(), 8u);
   for (const auto& r : b.bad_records) BOOST_TEST(r.reason == "data is not valid base64", r.data);
 }
 
