@@ -1,7 +1,6 @@
 // Leader/follower group commit: the first waiting thread writes the queue, the others wait.
 #include "batch_writer.hpp"
 
-#include "../store/sqlite_store.hpp"
 
 namespace cspm::core {
 
@@ -58,7 +57,12 @@ void BatchWriter::write_group(const std::vector<std::shared_ptr<Item>>& group) {
   for (const auto& g : group) batches.push_back(&g->batch);
   const auto write = [&](std::span<store::ParsedBatch* const> some) {
     try {
-      if (!store_) store_ = std::make_unique<store::SqliteStore>(data_dir_);
+      if (!store_) {
+        store_ = std::make_unique<store::SqliteStore>(data_dir_);
+        // Every 256 MB of WAL rather than SQLite's 64 MB: a busy day's commits rewrite the
+        // same pages, and each checkpoint copies a page once however often it changed.
+        checkpointer_ = std::make_unique<store::WalCheckpointer>(store_->database(), 65536, 262144);
+      }
     } catch (const std::exception& e) {
       store::IngestResult failed;
       failed.status = Status::failure(e.what());

@@ -8,7 +8,8 @@
 #include <mutex>
 
 #include "../store/memory_ingest.hpp"
-#include "../store/store.hpp"
+#include "../store/sqlite_store.hpp"
+#include "../store/wal_checkpointer.hpp"
 #include "batch_ingest.hpp"
 
 namespace cspm::core {
@@ -32,7 +33,8 @@ class BatchWriter {
 
   std::filesystem::path data_dir_;
   std::size_t max_group_findings_;
-  std::unique_ptr<store::Store> store_;  // one warm connection for every batch
+  std::unique_ptr<store::SqliteStore> store_;  // one warm connection for every batch
+  std::unique_ptr<store::WalCheckpointer> checkpointer_;  // of store_'s WAL, off the commit path
   store::BatchCommitter committer_;
   std::mutex mutex_;
   std::condition_variable done_;
