@@ -1,6 +1,8 @@
 // SQLite wrapper: every error carries SQLite's message and the database path.
 #include "sqlite.hpp"
 
+#include "wal_write_buffer.hpp"
+
 #include <sqlite3.h>
 
 namespace cspm::store {
@@ -8,7 +10,9 @@ namespace cspm::store {
 Database::Database(const std::string& path, Mode mode) : path_(path) {
   const int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY
                                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  // Writers append to the WAL through a buffer (wal_write_buffer.hpp); readers write nothing.
+  const char* vfs = mode == Mode::read_only ? nullptr : buffered_wal_vfs();
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
