@@ -10,17 +10,23 @@ namespace cspm::store {
 
 WalCheckpointer::WalCheckpointer(Database& writer, int every_frames, int limit_frames)
     : writer_(writer), every_(every_frames), limit_(limit_frames), thread_([this] { run(); }) {
+  if (auto stmt = writer_.prepare("PRAGMA wal_autocheckpoint"); stmt.step()) automatic_ = static_cast<int>(stmt.integer(0));
   sqlite3_wal_hook(writer_.handle(), &WalCheckpointer::on_commit, this);  // replaces the automatic checkpoint
 }
 
 WalCheckpointer::~WalCheckpointer() {
-  sqlite3_wal_autocheckpoint(writer_.handle(), every_);
+  sqlite3_wal_autocheckpoint(writer_.handle(), automatic_);
   {
     const std::lock_guard lock{mutex_};
     stop_ = true;
+    if (running_) sqlite3_interrupt(running_);  // a checkpoint may copy hundreds of MB: stop it
   }
   wake_.notify_all();
   thread_.join();
+}
+
+bool WalCheckpointer::checkpoint_here(sqlite3* db, const char* schema) {
+  return sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) == SQLITE_OK;
 }
 
 void WalCheckpointer::wait_idle() {
@@ -33,9 +39,14 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int 
   auto& c = *static_cast<WalCheckpointer*>(self);
   if (frames < c.copied_at_) c.copied_at_ = 0;  // the WAL was restarted from its beginning
   if (frames >= c.limit_) {
-    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    c.copied_at_ = frames;
-    ++c.by_writer_;
+    if (c.checkpoint_here(db, schema)) {  // else busy: the thread is copying; the next commit retries
+      c.copied_at_ = frames;
+      ++c.by_writer_;
+    }
+  } else if (c.caught_up_.exchange(false)) {
+    // The thread copied all but what was committed while it ran. Copying that here leaves
+    // nothing uncopied, so the next transaction starts the WAL over instead of growing it.
+    if (c.checkpoint_here(db, schema)) ++c.by_writer_;
   } else if (frames - c.copied_at_ >= c.every_) {
     c.copied_at_ = frames;
     {
@@ -61,14 +72,19 @@ void WalCheckpointer::run() {
         own = std::make_unique<Database>(writer_.path(), Database::Mode::read_write_create);
         own->exec("PRAGMA journal_mode = WAL");  // a connection that has read nothing has no WAL to checkpoint
       }
-      // Busy (another checkpoint, a writer's RESTART) or failed: the next commit asks again,
-      // and the writer's limit bounds the WAL meanwhile.
-      int log = 0, copied = 0;
-      if (sqlite3_wal_checkpoint_v2(own->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied) == SQLITE_OK && copied > 0)
+      lock.lock();
+      running_ = stop_ ? nullptr : own->handle();
+      lock.unlock();
+      // Busy (another checkpoint, a writer's RESTART), interrupted or failed: the next
+      // commit asks again, and the writer's limit bounds the WAL meanwhile.
+      if (running_ && checkpoint_here(own->handle(), nullptr)) {
         ++background_;
+        caught_up_ = true;
+      }
     } catch (const std::exception&) {  // cannot open: the writer's limit takes over
     }
     lock.lock();
+    running_ = nullptr;
     busy_ = false;
     if (!asked_) idle_.notify_all();
   }

@@ -20,10 +20,13 @@ namespace cspm::store {
 class WalCheckpointer {
  public:
   /// Takes over from `writer`'s automatic checkpoint. The thread copies the WAL once it has
-  /// grown by `every_frames` pages since the last copy; at `limit_frames` the writer copies
-  /// it itself, so a WAL that the thread cannot keep up with stays bounded.
+  /// grown by `every_frames` pages since the last copy; the writer's next commit then copies
+  /// what was committed meanwhile (little), so that the WAL starts over from its beginning.
+  /// At `limit_frames` the writer copies it all itself, so a WAL that the thread cannot
+  /// keep up with stays bounded.
   WalCheckpointer(Database& writer, int every_frames = 16384, int limit_frames = 65536);
-  /// Stops the thread and gives `writer` its automatic checkpoint back.
+  /// Interrupts a checkpoint in progress, stops the thread and gives `writer` its automatic
+  /// checkpoint back.
   ~WalCheckpointer();
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
@@ -37,12 +40,17 @@ class WalCheckpointer {
   static int on_commit(void* self, sqlite3* db, const char* schema, int frames);
   void run();
 
+  bool checkpoint_here(sqlite3* db, const char* schema);
+
   Database& writer_;
   const int every_, limit_;
+  int automatic_ = 1000;  // the writer's automatic checkpoint before, to give back
   int copied_at_ = 0;  // WAL frames at the last checkpoint asked for (writer's thread only)
   std::mutex mutex_;
   std::condition_variable wake_, idle_;
   bool asked_ = false, busy_ = false, stop_ = false;
+  sqlite3* running_ = nullptr;  // the thread's connection while it checkpoints
+  std::atomic<bool> caught_up_{false};  // the thread finished a checkpoint
   std::atomic<std::uint64_t> background_{0}, by_writer_{0};
   std::thread thread_;  // last: started once everything above is ready
 };

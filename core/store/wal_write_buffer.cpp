@@ -23,7 +23,17 @@ struct BufferedFile {
   int buffered;
   const char* name;    // of a main database file
   BufferedFile* pair;  // a main database's WAL, or a WAL's main database
+  bool commit_page;    // the next write is the page of a commit frame
 };
+
+// The WAL format: a 32-byte file header, then frames of a 24-byte header and a page. A
+// commit frame's header holds the database size after the commit at bytes 4-7, else 0.
+constexpr int kWalHeader = 32, kFrameHeader = 24;
+bool commit_frame_header(const void* data, int n, sqlite3_int64 at) {
+  if (n != kFrameHeader || at < kWalHeader) return false;
+  const auto* b = static_cast<const unsigned char*>(data);
+  return (b[4] | b[5] | b[6] | b[7]) != 0;
+}
 
 // Open main database files, for their WAL to find: SQLite calls the shm barrier on the
 // database's file, and the WAL's buffer must be written by then.
@@ -63,9 +73,7 @@ int x_read(sqlite3_file* file, void* out, int n, sqlite3_int64 at) {
     if (const int rc = flush(f); rc != SQLITE_OK) return rc;
   return f.real->pMethods->xRead(f.real, out, n, at);
 }
-int x_write(sqlite3_file* file, const void* data, int n, sqlite3_int64 at) {
-  BufferedFile& f = of(file);
-  if (!f.wal) return f.real->pMethods->xWrite(f.real, data, n, at);
+int buffer_write(BufferedFile& f, const void* data, int n, sqlite3_int64 at) {
   if (f.buffered && at == f.buffer_at + f.buffered && f.buffered + n <= kBufferBytes) {
     std::memcpy(f.buffer + f.buffered, data, static_cast<std::size_t>(n));
     f.buffered += n;
@@ -78,6 +86,22 @@ int x_write(sqlite3_file* file, const void* data, int n, sqlite3_int64 at) {
   std::memcpy(f.buffer, data, static_cast<std::size_t>(n));
   f.buffer_at = at;
   f.buffered = n;
+  return SQLITE_OK;
+}
+int x_write(sqlite3_file* file, const void* data, int n, sqlite3_int64 at) {
+  BufferedFile& f = of(file);
+  if (!f.wal) return f.real->pMethods->xWrite(f.real, data, n, at);
+  const bool commit_header = commit_frame_header(data, n, at);
+  if (const int rc = buffer_write(f, data, n, at); rc != SQLITE_OK || commit_header) {
+    f.commit_page = commit_header && rc == SQLITE_OK;
+    return rc;
+  }
+  // A commit is written through before SQLite goes on: a write that fails then fails the
+  // commit, whatever the synchronous setting (without a sync nothing else would report it).
+  if (f.commit_page) {
+    f.commit_page = false;
+    return flush(f);
+  }
   return SQLITE_OK;
 }
 int x_truncate(sqlite3_file* f, sqlite3_int64 size) {
@@ -104,7 +128,14 @@ int x_device(sqlite3_file* f) { return real(f)->pMethods->xDeviceCharacteristics
 int x_shm_map(sqlite3_file* f, int region, int size, int extend, void volatile** out) {
   return real(f)->pMethods->xShmMap(real(f), region, size, extend, out);
 }
-int x_shm_lock(sqlite3_file* f, int offset, int n, int flags) { return real(f)->pMethods->xShmLock(real(f), offset, n, flags); }
+// Releasing the WAL's write lock (shm lock 0) ends a write transaction. A committed one was
+// written through by then; what is left is a rolled-back one's frames, which must never
+// reach the file: another connection may commit frames at the same offsets next.
+int x_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
+  if ((flags & SQLITE_SHM_UNLOCK) && offset == 0)
+    if (BufferedFile* wal = of(f).pair) wal->buffered = 0, wal->commit_page = false;
+  return real(f)->pMethods->xShmLock(real(f), offset, n, flags);
+}
 // SQLite publishes new WAL frames to readers after a barrier: they must be written by then.
 void x_shm_barrier(sqlite3_file* f) {
   if (BufferedFile* wal = of(f).pair) flush(*wal);
@@ -135,6 +166,11 @@ int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, i
     if (f.real->pMethods) f.real->pMethods->xClose(f.real);
     return rc;  // base.pMethods stays null: SQLite will not call xClose
   }
+  if (f.real->pMethods->iVersion < 2) {  // no shared memory, so no WAL; never the unix VFS
+    f.real->pMethods->xClose(f.real);
+    return SQLITE_CANTOPEN;
+  }
+  f.base.pMethods = &kMethods;
   f.wal = (flags & SQLITE_OPEN_WAL) != 0;
   if (flags & SQLITE_OPEN_MAIN_DB) {
     f.name = name;
@@ -151,11 +187,6 @@ int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, i
         f.pair = d;
         break;
       }
-  }
-  f.base.pMethods = f.real->pMethods->iVersion >= 2 ? &kMethods : nullptr;
-  if (!f.base.pMethods) {  // no shared memory: no WAL either; never the case with the unix VFS
-    f.real->pMethods->xClose(f.real);
-    return SQLITE_CANTOPEN;
   }
   return SQLITE_OK;
 }

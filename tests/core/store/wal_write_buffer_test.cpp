@@ -3,10 +3,12 @@
 #define BOOST_TEST_MODULE wal_write_buffer
 #include <boost/test/unit_test.hpp>
 
+#include <csignal>
 #include <fstream>
 #include <string>
 
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include "store/sqlite.hpp"
 #include "store/wal_write_buffer.hpp"
@@ -110,4 +112,47 @@ BOOST_FIXTURE_TEST_CASE(checkpoints_and_a_reopen_without_the_buffer_find_every_c
   BOOST_TEST(std::string{reinterpret_cast<const char*>(sqlite3_column_text(stmt, 2))} == "ok");
   sqlite3_finalize(stmt);
   sqlite3_close(plain);
+}
+
+BOOST_FIXTURE_TEST_CASE(rolled_back_frames_never_overwrite_what_another_connection_commits_after, Fixture) {
+  insert_rows(writer, 100, 1000);
+  Database other{path, Database::Mode::read_write_create};  // a second writer, buffered too
+  writer.exec("PRAGMA cache_size = 10");
+  writer.exec("BEGIN");
+  insert_rows(writer, 300, 3000);  // spilled to the WAL, partly still in the buffer
+  writer.exec("ROLLBACK");
+  other.exec("WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 300) "
+             "INSERT INTO t (b) SELECT zeroblob(3000) FROM k");  // the same WAL offsets
+  insert_rows(writer, 1, 10);  // the first writer writes again
+  Database reader{path, Database::Mode::read_only};
+  BOOST_TEST(scalar(reader, "SELECT count(*) FROM t") == 401);
+  BOOST_TEST(scalar(reader, "SELECT count(*) FROM t WHERE b = zeroblob(3000)") == 300);
+  auto check = reader.prepare("PRAGMA integrity_check");
+  BOOST_REQUIRE(check.step());
+  BOOST_TEST(std::string{check.text(0)} == "ok");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_commit_whose_buffered_write_fails_fails_and_stores_nothing, Fixture) {
+  writer.exec("PRAGMA synchronous = NORMAL");  // no sync at commit: the failed write must still be seen
+  insert_rows(writer, 5, 10);
+  const auto wal = std::filesystem::file_size(path + "-wal");
+  // Writes past this size fail (EFBIG); the commit's frames fit in the buffer.
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit old{}, limited{};
+  getrlimit(RLIMIT_FSIZE, &old);
+  limited = {static_cast<rlim_t>(wal + 20'000), old.rlim_max};
+  setrlimit(RLIMIT_FSIZE, &limited);
+  bool failed = false;
+  try {
+    insert_rows(writer, 20, 3000);
+  } catch (const SqliteError&) {
+    failed = true;
+  }
+  setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  BOOST_TEST(failed);
+  Database reader{path, Database::Mode::read_only};
+  BOOST_TEST(scalar(reader, "SELECT count(*) FROM t") == 5);
+  insert_rows(writer, 1, 10);  // and the writer goes on
+  BOOST_TEST(scalar(reader, "SELECT count(*) FROM t") == 6);
 }
