@@ -8,31 +8,17 @@
 #include "store/ingestor.hpp"
 #include "store/raw_json_function.hpp"
 #include "store/sqlite_store.hpp"
+#include "store_queries.hpp"
 #include "support.hpp"
 
 using namespace cspm;
 using namespace cspm::store;
 using nlohmann::json;
+using test::scalar;
+using test::text;
+using test::versioned;
 
 namespace {
-
-std::int64_t scalar(SqliteStore& s, const std::string& sql) {
-  auto stmt = s.database().prepare(sql);
-  BOOST_REQUIRE(stmt.step());
-  return stmt.integer(0);
-}
-
-std::string text(SqliteStore& s, const std::string& sql) {
-  auto stmt = s.database().prepare(sql);
-  BOOST_REQUIRE(stmt.step());
-  return std::string{stmt.text(0)};
-}
-
-json versioned(const std::string& id, const std::string& updated, const std::string& workflow) {
-  json f = test::finding(id, "111122223333", updated);
-  f["Workflow"]["Status"] = workflow;
-  return f;
-}
 
 IngestResult run(SqliteStore& s, const std::vector<std::string>& paths, IngestOptions o = {}) {
   o.received_at = 1'764'000'000'000;

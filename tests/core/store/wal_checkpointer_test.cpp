@@ -25,14 +25,18 @@ std::uintmax_t wal_bytes(const std::filesystem::path& db_file) {
   return std::filesystem::file_size(db_file.string() + "-wal");
 }
 
-}  // namespace
-
-BOOST_AUTO_TEST_CASE(the_thread_copies_the_wal_once_it_has_grown_by_its_step) {
+// A store with a table to fill, its database file, and no checkpointer yet.
+struct FillerStore {
   test::TempDir dir;
   SqliteStore s{dir.path()};
   Database& db = s.database();
-  db.exec("CREATE TABLE filler (b BLOB)");
-  const auto file = store_file(dir.path());
+  std::filesystem::path file = store_file(dir.path());
+  FillerStore() { db.exec("CREATE TABLE filler (b BLOB)"); }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(the_thread_copies_the_wal_once_it_has_grown_by_its_step, FillerStore) {
   const auto before = std::filesystem::file_size(file);
   {
     WalCheckpointer checkpointer(db, 100, 1'000'000);
@@ -51,12 +55,7 @@ BOOST_AUTO_TEST_CASE(the_thread_copies_the_wal_once_it_has_grown_by_its_step) {
   BOOST_TEST(automatic.integer(0) == 16384);
 }
 
-BOOST_AUTO_TEST_CASE(at_its_limit_the_writer_copies_the_wal_itself_and_it_stops_growing) {
-  test::TempDir dir;
-  SqliteStore s{dir.path()};
-  Database& db = s.database();
-  db.exec("CREATE TABLE filler (b BLOB)");
-  const auto file = store_file(dir.path());
+BOOST_FIXTURE_TEST_CASE(at_its_limit_the_writer_copies_the_wal_itself_and_it_stops_growing, FillerStore) {
   WalCheckpointer checkpointer(db, 1'000'000, 200);  // the thread is never asked
   write_pages(db, 60);  // about 1,000 pages
   checkpointer.wait_idle();
@@ -67,12 +66,7 @@ BOOST_AUTO_TEST_CASE(at_its_limit_the_writer_copies_the_wal_itself_and_it_stops_
   BOOST_TEST(wal_bytes(file) < 400u * 4120);
 }
 
-BOOST_AUTO_TEST_CASE(after_the_threads_copy_the_writer_finishes_it_so_the_wal_starts_over) {
-  test::TempDir dir;
-  SqliteStore s{dir.path()};
-  Database& db = s.database();
-  db.exec("CREATE TABLE filler (b BLOB)");
-  const auto file = store_file(dir.path());
+BOOST_FIXTURE_TEST_CASE(after_the_threads_copy_the_writer_finishes_it_so_the_wal_starts_over, FillerStore) {
   WalCheckpointer checkpointer(db, 100, 1'000'000);  // the writer's limit never applies
   for (int i = 0; i < 60; ++i) {  // about 1,000 pages in all
     write_pages(db, 1);
