@@ -6,7 +6,6 @@
 
 #include "asff_json.hpp"
 #include "store/ingestor.hpp"
-#include "store/raw_json_function.hpp"
 #include "store/sqlite_store.hpp"
 #include "store_queries.hpp"
 #include "support.hpp"
@@ -174,8 +173,7 @@ BOOST_AUTO_TEST_CASE(raw_json_gives_back_each_latest_finding_as_received) {
   std::string text_in;
   std::vector<json> sent;
   for (int i = 0; i < 1300; ++i) {
-    json f = test::finding("r" + std::to_string(i));
-    f["Title"] = "Title with \"quotes\", ünïcödé and a tab\t #" + std::to_string(i);
+    const json f = test::titled_finding(i);
     sent.push_back(f);
     text_in += test::event({f}).dump() + "\n";
   }
@@ -183,15 +181,7 @@ BOOST_AUTO_TEST_CASE(raw_json_gives_back_each_latest_finding_as_received) {
   SqliteStore s{dir.path() / "data"};
   run(s, {file.string()});
   BOOST_TEST(scalar(s, "SELECT count(*) FROM finding_raw WHERE dict > 0") > 200);
-  register_raw_json(s.database());
-  auto stmt = s.database().prepare("SELECT finding_id, raw_json(row) FROM findings");
-  std::size_t checked = 0;
-  while (stmt.step()) {
-    const int i = std::stoi(std::string{stmt.text(0)}.substr(1));
-    BOOST_TEST(json::parse(stmt.text(1)) == sent[static_cast<std::size_t>(i)]);
-    ++checked;
-  }
-  BOOST_TEST(checked == sent.size());
+  test::check_raw_json_as_sent(s, sent);
 }
 
 BOOST_AUTO_TEST_CASE(retention_prunes_old_observations_only) {

@@ -124,8 +124,7 @@ BOOST_AUTO_TEST_CASE(once_a_dictionary_is_trained_receivers_pack_and_the_json_re
   const auto batch_of = [&](int from, int to) {
     std::vector<std::string> docs;
     for (int i = from; i < to; ++i) {
-      json f = test::finding("r" + std::to_string(i));
-      f["Title"] = "Title with \"quotes\", ünïcödé and a tab\t #" + std::to_string(i);
+      const json f = test::titled_finding(i);
       sent.push_back(f);
       docs.push_back(event(f));
     }
@@ -167,15 +166,7 @@ BOOST_AUTO_TEST_CASE(once_a_dictionary_is_trained_receivers_pack_and_the_json_re
   BOOST_REQUIRE(commit(committer, s, {&small}).status.ok());
   BOOST_TEST(scalar(s, "SELECT count(DISTINCT finding_id) FROM findings WHERE finding_id LIKE 't%'") == 8);
 
-  register_raw_json(s.database());
-  auto stmt = s.database().prepare("SELECT finding_id, raw_json(row) FROM findings WHERE finding_id LIKE 'r%'");
-  std::size_t checked = 0;
-  while (stmt.step()) {
-    const int i = std::stoi(std::string{stmt.text(0)}.substr(1));
-    BOOST_TEST(json::parse(stmt.text(1)) == sent[static_cast<std::size_t>(i)]);
-    ++checked;
-  }
-  BOOST_TEST(checked == sent.size());
+  test::check_raw_json_as_sent(s, sent);
 }
 
 BOOST_AUTO_TEST_CASE(a_thread_packing_for_two_stores_uses_each_ones_own_dictionary) {
