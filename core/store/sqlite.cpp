@@ -126,6 +126,12 @@ std::string_view Statement::text(int index) const {
   return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
 }
 
+std::string_view Statement::blob(int index) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, index));
+  if (!p) return {};
+  return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index))};
+}
+
 Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
 
 Transaction::~Transaction() {

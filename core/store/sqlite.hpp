@@ -74,6 +74,7 @@ class Statement {
   std::int64_t integer(int index) const;
   double real(int index) const;
   std::string_view text(int index) const;  ///< valid until the next step/reset
+  std::string_view blob(int index) const;  ///< valid until the next step/reset
   bool is_integer(int index) const;
   bool is_real(int index) const;
   bool read_only() const noexcept;
