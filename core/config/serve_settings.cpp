@@ -14,8 +14,8 @@ namespace {
 
 const std::vector<std::string> kKeys{"listen", "log_level", "firehose_access_keys", "ingest_tokens", "api_tokens",
                                      "max_body_bytes", "max_connections", "http_workers", "run_workers",
-                                     "request_timeout", "reload_debounce", "prune_every", "tls_certificate",
-                                     "tls_private_key"};
+                                     "request_timeout", "reload_debounce", "prune_every", "ingest_fold_delay",
+                                     "tls_certificate", "tls_private_key"};
 
 // "127.0.0.1:8080", "[::1]:8080", ":8080" (every IPv4 address).
 bool parse_listen(std::string_view text, std::string& address, unsigned short& port) {
@@ -85,6 +85,7 @@ void read_serve_settings(const toml::table& table, const std::filesystem::path& 
     else if (k == "request_timeout") duration(out.request_timeout);
     else if (k == "reload_debounce") duration(out.reload_debounce);
     else if (k == "prune_every") duration(out.prune_every);
+    else if (k == "ingest_fold_delay") duration(out.ingest_fold_delay);
     else if (k == "tls_certificate") {
       if (const auto* s = node.as_string(); s && !s->get().empty()) out.tls_certificate = base / s->get();
       else bad("expected the path of a PEM certificate chain");

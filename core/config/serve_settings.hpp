@@ -28,11 +28,14 @@ struct ServeSettings {
   LogLevel log_level = LogLevel::info;
   std::size_t max_body_bytes = 64u << 20;
   std::size_t max_connections = 512;
-  unsigned http_workers = 4;  ///< more than cores: requests waiting for the writer share its commit
+  unsigned http_workers = 4;  ///< more than cores: requests waiting for the ingest log share its commit
   unsigned run_workers = 2;  ///< pipelines running at once (never two runs of one pipeline)
   std::chrono::milliseconds request_timeout{60'000};
   std::chrono::milliseconds reload_debounce{500};   ///< after the last change to a pipeline file
   std::chrono::milliseconds prune_every{3'600'000};  ///< observation retention, enforced this often
+  /// The longest an acknowledged Firehose batch waits in the ingest log before its findings
+  /// are stored (sooner when much has gathered, and always before a pipeline run).
+  std::chrono::milliseconds ingest_fold_delay{500};
 };
 
 /// Reads [serve]; every problem is reported through `error(code, dotted key, where, message,

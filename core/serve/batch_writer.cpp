@@ -1,88 +1,328 @@
-// Leader/follower group commit: the first waiting thread writes the queue, the others wait.
+// Two threads. The log thread commits what callers hand it to the ingest log, all that
+// waits in one commit. The fold thread stores logged batches when enough has gathered, when
+// the oldest has waited long enough, when someone drains, or when an NDJSON batch waits
+// for its own commit.
 #include "batch_writer.hpp"
 
+#include <algorithm>
 
 namespace cspm::core {
 
 struct BatchWriter::Item {
   store::ParsedBatch batch;
-  bool shareable = false;
-  bool done = false;
+  std::string entry;        // the batch's log entry, until logged
+  bool solo = false;        // NDJSON: not logged, committed alone, answered after that
+  std::int64_t seq = 0;     // in the ingest log, once logged
+  Timestamp received_at = 0;
+  Clock::time_point logged_at{};
+  std::uint64_t order = 0;  // place in to_fold_
+  bool folded = false;      // stored (or, solo, answered): leaves to_fold_
+  bool done = false;        // the caller may return
   store::IngestResult result;
 };
 
-BatchWriter::BatchWriter(std::filesystem::path data_dir, std::size_t max_group_findings)
-    : data_dir_(std::move(data_dir)), max_group_findings_(max_group_findings) {}
+BatchWriter::BatchWriter(std::filesystem::path data_dir, BatchWriterOptions options)
+    : data_dir_(std::move(data_dir)), options_(std::move(options)) {
+  log_thread_ = std::thread([this] { run_log(); });
+  fold_thread_ = std::thread([this] { run_fold(); });
+}
 
-BatchWriter::~BatchWriter() = default;
+BatchWriter::~BatchWriter() {
+  {
+    const std::lock_guard lock{mutex_};
+    stopping_ = true;
+  }
+  log_wake_.notify_all();
+  fold_wake_.notify_all();
+  fold_thread_.join();
+  log_thread_.join();
+}
 
-store::IngestResult BatchWriter::write(const PendingBatch& batch, bool shareable) {
+store::IngestResult BatchWriter::log(const PendingBatch& batch) {
   auto item = std::make_shared<Item>();
   item->batch = parse_pending(batch, committer_.dictionary());
-  item->shareable = shareable;
-  std::unique_lock lock(mutex_);
-  queue_.push_back(item);
-  while (!item->done) {
-    if (writing_) {
-      done_.wait(lock);
-      continue;
-    }
-    // Lead: take the front of the queue (which holds this item or ones before it).
-    std::vector<std::shared_ptr<Item>> group{queue_.front()};
-    queue_.pop_front();
-    std::size_t findings = group.front()->batch.findings.size();
-    while (group.front()->shareable && !queue_.empty() && queue_.front()->shareable &&
-           findings + queue_.front()->batch.findings.size() <= max_group_findings_) {
-      findings += queue_.front()->batch.findings.size();
-      group.push_back(queue_.front());
-      queue_.pop_front();
-    }
-    writing_ = true;
-    lock.unlock();
-    try {
-      write_group(group);
-    } catch (...) {  // write_group answers failures itself; never leave the others blocked
-      for (const auto& g : group) g->result.status = Status::failure("internal error writing the batch");
-    }
-    lock.lock();
-    writing_ = false;
-    for (const auto& g : group) g->done = true;
-    done_.notify_all();
-  }
+  item->entry = store::encode_log_entry(item->batch);
+  std::unique_lock lock{mutex_};
+  to_log_.push_back(item);
+  log_wake_.notify_one();
+  done_.wait(lock, [&] { return item->done; });
+  return item->result;
+}
+
+store::IngestResult BatchWriter::write(const PendingBatch& batch) {
+  auto item = std::make_shared<Item>();
+  item->batch = parse_pending(batch, committer_.dictionary());
+  item->solo = true;
+  std::unique_lock lock{mutex_};
+  item->order = enqueued_++;
+  fold_findings_ += item->batch.findings.size();
+  ++solo_;
+  to_fold_.push_back(item);
+  fold_wake_.notify_one();
+  done_.wait(lock, [&] { return item->done; });
   return std::move(item->result);
 }
 
-void BatchWriter::write_group(const std::vector<std::shared_ptr<Item>>& group) {
-  std::vector<store::ParsedBatch*> batches;
-  for (const auto& g : group) batches.push_back(&g->batch);
-  const auto write = [&](std::span<store::ParsedBatch* const> some) {
-    try {
-      if (!store_) {
-        store_ = std::make_unique<store::SqliteStore>(data_dir_);
-        // Every 256 MB of WAL rather than SQLite's 64 MB: a busy day's commits rewrite the
-        // same pages, and each checkpoint copies a page once however often it changed.
-        checkpointer_ = std::make_unique<store::WalCheckpointer>(store_->database(), 65536, 262144);
+bool BatchWriter::drain() {
+  std::unique_lock lock{mutex_};
+  const std::uint64_t failures = fold_failures_;
+  done_.wait(lock, [&] { return recovered_ || fold_failures_ != failures; });  // what a stop left counts too
+  const std::uint64_t target = enqueued_;
+  const auto drained = [&] { return to_fold_.empty() || to_fold_.front()->order >= target; };
+  if (drained()) return true;
+  ++draining_;
+  fold_wake_.notify_one();
+  done_.wait(lock, [&] { return drained() || fold_failures_ != failures; });
+  --draining_;
+  return drained();
+}
+
+std::size_t BatchWriter::logged_batches() const {
+  const std::lock_guard lock{mutex_};
+  return to_fold_.size() - solo_;
+}
+
+// ---- the log thread ----
+
+void BatchWriter::run_log() {
+  recover();
+  std::unique_lock lock{mutex_};
+  for (;;) {
+    // Logging waits while too much is held unfolded (a fold is due then, or failing).
+    const bool can_log = !to_log_.empty() && fold_findings_ < options_.max_logged_findings;
+    if (can_log || !to_remove_.empty()) {
+      std::vector<std::shared_ptr<Item>> group;
+      if (can_log) group.assign(to_log_.begin(), to_log_.end());
+      to_log_.clear();
+      std::vector<std::int64_t> folded;
+      folded.swap(to_remove_);
+      logging_ = true;
+      lock.unlock();
+      log_group(group, folded);
+      lock.lock();
+      logging_ = false;
+      for (auto& item : group) {
+        if (item->result.status.ok() && item->seq) {
+          item->order = enqueued_++;
+          fold_findings_ += item->batch.findings.size();
+          to_fold_.push_back(item);
+        }
+        item->done = true;
       }
+      done_.notify_all();
+      fold_wake_.notify_one();
+      continue;
+    }
+    if (stopping_ && folds_done_) break;
+    log_wake_.wait(lock);
+  }
+  for (auto& item : to_log_) {  // only if folds failed at the stop and logging was held back
+    item->result.status = Status::failure("the daemon is stopping");
+    item->done = true;
+  }
+  done_.notify_all();
+}
+
+// What a stop (or a crash) left logged, folded before anything newer.
+void BatchWriter::recover() {
+  try {
+    log_ = std::make_unique<store::IngestLog>(data_dir_);
+    for (std::int64_t after = 0;;) {
+      std::vector<store::LoggedBatch> logged = log_->read(after, 64);
+      if (logged.empty()) break;
+      const std::lock_guard lock{mutex_};
+      for (store::LoggedBatch& l : logged) {
+        auto item = std::make_shared<Item>();
+        item->batch = std::move(l.batch);
+        item->seq = after = l.seq;
+        item->received_at = l.received_at;
+        item->logged_at = Clock::now() - options_.fold_delay;  // due at once
+        item->order = enqueued_++;
+        fold_findings_ += item->batch.findings.size();
+        to_fold_.push_back(std::move(item));
+      }
+    }
+  } catch (const std::exception& e) {  // the log is opened again for the first batch
+    log_.reset();
+    if (options_.on_error) options_.on_error(std::string{"ingest log: cannot read it: "} + e.what());
+  }
+  const std::lock_guard lock{mutex_};
+  recovered_ = true;
+  done_.notify_all();
+  fold_wake_.notify_one();
+}
+
+store::IngestResult BatchWriter::log_items(std::span<const std::shared_ptr<Item>> items,
+                                           std::span<const std::int64_t> folded) {
+  store::IngestResult result;
+  try {
+    if (!log_) log_ = std::make_unique<store::IngestLog>(data_dir_);
+    std::vector<store::IngestLog::Append> appends;
+    for (const auto& item : items)
+      if (!item->batch.findings.empty() || !item->batch.rejected.empty()) appends.push_back({item->batch.source, item->entry});
+    const Timestamp now = system_now();
+    const std::vector<std::int64_t> seqs = log_->commit(appends, now, folded);
+    std::size_t next = 0;
+    for (const auto& item : items) {
+      item->received_at = now;
+      if (!item->batch.findings.empty() || !item->batch.rejected.empty()) item->seq = seqs[next++];
+    }
+  } catch (const std::exception& e) {  // the disk failed (full, read-only…): nothing was logged
+    result.status = Status::failure(e.what());
+  }
+  return result;
+}
+
+void BatchWriter::log_group(std::vector<std::shared_ptr<Item>>& group, const std::vector<std::int64_t>& folded) {
+  const store::IngestResult result = log_items(group, folded);
+  if (!result.status.ok()) {
+    if (options_.on_error) options_.on_error("ingest log: " + result.status.message());
+    if (group.size() > 1) {
+      // One batch may be what failed the group: the others should not share its fate, or
+      // a sender's retries would keep failing its neighbours.
+      for (auto& item : group) item->result.status = log_items({&item, 1}, {}).status;
+    } else if (!group.empty()) {
+      group.front()->result.status = result.status;
+    }
+    if (!folded.empty()) {  // removed with the next round
+      const std::lock_guard lock{mutex_};
+      to_remove_.insert(to_remove_.end(), folded.begin(), folded.end());
+    }
+  }
+  const auto now = Clock::now();
+  for (auto& item : group) {
+    std::string{}.swap(item->entry);
+    item->logged_at = now;
+    item->result.counts.events = item->batch.events;
+  }
+}
+
+// ---- the fold thread ----
+
+void BatchWriter::open_store() {
+  if (store_) return;
+  store_ = std::make_unique<store::SqliteStore>(data_dir_);
+  // Every 256 MB of WAL rather than SQLite's 64 MB: folds rewrite the same pages, and a
+  // checkpoint copies a page once however often it changed.
+  checkpointer_ = std::make_unique<store::WalCheckpointer>(store_->database(), 65536, 262144);
+}
+
+bool BatchWriter::fold_due(Clock::time_point now) const {
+  if (to_fold_.empty() || now < retry_at_ || !recovered_) return false;
+  return solo_ > 0 || draining_ > 0 || stopping_ || fold_findings_ >= options_.fold_findings ||
+         now >= to_fold_.front()->logged_at + options_.fold_delay;
+}
+
+void BatchWriter::run_fold() {
+  std::unique_lock lock{mutex_};
+  for (;;) {
+    const auto now = Clock::now();
+    if (fold_due(now)) {
+      std::vector<std::shared_ptr<Item>> group = take_fold_group();
+      lock.unlock();
+      const bool stored = fold(group);
+      lock.lock();
+      if (stored) {
+        backoff_ = std::chrono::milliseconds{0};
+        retry_at_ = {};
+      } else {  // the log keeps what failed; try again later, less often while it keeps failing
+        ++fold_failures_;
+        backoff_ = std::min(backoff_.count() ? backoff_ * 2 : options_.retry_delay, options_.retry_delay * 32);
+        retry_at_ = Clock::now() + backoff_;
+      }
+      // The group is the front of to_fold_ (only this thread removes); keep what failed.
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        const auto& item = to_fold_[i];
+        if (item->solo) item->done = true;
+        if (!item->folded) {
+          to_fold_[kept++] = item;
+          continue;
+        }
+        fold_findings_ -= item->batch.findings.size();
+        if (item->solo) --solo_;
+        else to_remove_.push_back(item->seq);
+      }
+      to_fold_.erase(to_fold_.begin() + static_cast<std::ptrdiff_t>(kept),
+                     to_fold_.begin() + static_cast<std::ptrdiff_t>(group.size()));
+      done_.notify_all();
+      log_wake_.notify_one();
+      continue;
+    }
+    if (stopping_ && recovered_ && !logging_ && ((to_log_.empty() && to_fold_.empty()) || now < retry_at_)) break;
+    if (to_fold_.empty() || !recovered_) {
+      fold_wake_.wait(lock);
+    } else if (now < retry_at_) {  // after a failure: wait for the retry, whatever asks for a fold
+      fold_wake_.wait_until(lock, retry_at_);
+    } else {
+      fold_wake_.wait_until(lock, to_fold_.front()->logged_at + options_.fold_delay);
+    }
+  }
+  // Stopped with folds failing: what is logged stays for the next start; answer the rest.
+  for (auto& item : to_fold_)
+    if (item->solo) {
+      item->result.status = Status::failure("the daemon is stopping");
+      item->done = true;
+    }
+  folds_done_ = true;
+  done_.notify_all();
+  log_wake_.notify_one();
+}
+
+std::vector<std::shared_ptr<BatchWriter::Item>> BatchWriter::take_fold_group() {
+  std::vector<std::shared_ptr<Item>> group{to_fold_.front()};
+  if (group.front()->solo) return group;
+  std::size_t findings = group.front()->batch.findings.size();
+  for (std::size_t i = 1; i < to_fold_.size() && !to_fold_[i]->solo &&
+                          findings + to_fold_[i]->batch.findings.size() <= options_.max_fold_findings;
+       ++i) {
+    findings += to_fold_[i]->batch.findings.size();
+    group.push_back(to_fold_[i]);
+  }
+  return group;
+}
+
+bool BatchWriter::fold(std::vector<std::shared_ptr<Item>>& group) {
+  const auto commit = [&](std::span<const std::shared_ptr<Item>> items) {
+    std::vector<store::ParsedBatch*> batches;
+    Timestamp received_at = 0;
+    for (const auto& i : items) {
+      batches.push_back(&i->batch);
+      received_at = std::max(received_at, i->received_at);
+    }
+    try {
+      open_store();
     } catch (const std::exception& e) {
       store::IngestResult failed;
       failed.status = Status::failure(e.what());
       return failed;
     }
-    return committer_.commit(*store_, some, system_now());
+    return committer_.commit(*store_, batches, received_at ? received_at : system_now());
   };
-  const store::IngestResult result = write(batches);
-  if (!result.status.ok() && group.size() > 1) {
-    // One batch may be what failed the group (a record the store refuses): the others
-    // should not share its fate, or a sender's retries would keep failing its neighbours.
-    // (Alone, each is its own ingest: of two versions with one UpdatedAt in different
-    // batches, the stored one then stays, where in one commit the later would win.)
-    for (std::size_t i = 0; i < group.size(); ++i) group[i]->result = write({&batches[i], 1});
-    return;
+  bool all = true;
+  const auto settle = [&](std::span<const std::shared_ptr<Item>> items, store::IngestResult r) {
+    if (items.front()->solo) {  // answered either way: its sender retries a failure
+      items.front()->result = std::move(r);
+      items.front()->folded = true;
+      return;
+    }
+    if (!r.status.ok()) {
+      all = false;
+      if (options_.on_error)
+        options_.on_error("ingest log: " + std::to_string(items.size()) + " logged batches not stored yet (" +
+                          items.front()->batch.source + (items.size() > 1 ? "…" : "") + "): " + r.status.message());
+      return;
+    }
+    for (const auto& i : items) i->folded = true;
+    if (options_.on_folded) options_.on_folded(r.counts);
+  };
+  store::IngestResult r = commit(group);
+  if (r.status.ok() || group.size() == 1) {
+    settle(group, std::move(r));
+  } else {
+    for (auto& item : group) settle({&item, 1}, commit({&item, 1}));
   }
-  for (std::size_t i = 0; i < group.size(); ++i) {
-    group[i]->result.status = result.status;
-    if (i == 0) group[i]->result.counts = result.counts;
-  }
+  return all;
 }
 
 }  // namespace cspm::core

@@ -1,12 +1,17 @@
-// Group commit for the daemon's HTTP ingest: batches that arrive while one is being written
-// are committed together, so the store pays one commit (and one fsync) for several.
+// The daemon's ingest writer: Firehose batches are committed to the ingest log (a cheap
+// append, shared by the batches that arrive meanwhile) and then acknowledged; another thread
+// folds the log into the store in large batches, as a file ingest would.
 #pragma once
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 
+#include "../store/ingest_log.hpp"
 #include "../store/memory_ingest.hpp"
 #include "../store/sqlite_store.hpp"
 #include "../store/wal_checkpointer.hpp"
@@ -14,32 +19,90 @@
 
 namespace cspm::core {
 
+struct BatchWriterOptions {
+  /// Fold once this many finding versions are logged, or once the oldest logged batch has
+  /// waited `fold_delay`: larger folds write each finding's pages once for more versions.
+  std::size_t fold_findings = 50'000;
+  std::chrono::milliseconds fold_delay{500};
+  /// At most this many versions per fold transaction.
+  std::size_t max_fold_findings = 100'000;
+  /// Logged but unfolded versions held in memory; beyond it, logging waits for a fold.
+  std::size_t max_logged_findings = 200'000;
+  /// After a failed fold, the next attempt waits this long (doubling up to 32 times it).
+  std::chrono::milliseconds retry_delay{1000};
+  /// Called on the writer's thread after each fold, with what it stored.
+  std::function<void(const store::IngestCounts&)> on_folded;
+  /// Called on the writer's thread with what an operator should read (a failed fold).
+  std::function<void(const std::string&)> on_error;
+};
+
 class BatchWriter {
  public:
-  /// `max_group_findings`: at most this many finding versions per shared commit.
-  explicit BatchWriter(std::filesystem::path data_dir, std::size_t max_group_findings = 100'000);
+  /// Starts the log and fold threads; what the log holds from before is folded first.
+  explicit BatchWriter(std::filesystem::path data_dir, BatchWriterOptions options = {});
+  /// Logs what waits to be logged, folds the whole log, then stops.
   ~BatchWriter();
+  BatchWriter(const BatchWriter&) = delete;
+  BatchWriter& operator=(const BatchWriter&) = delete;
 
-  /// Parses `batch` (on the caller's thread), then blocks until it is committed: by this
-  /// thread, with whatever else is waiting, or by the thread writing when it arrived. A
-  /// `shareable` batch may share its commit, and then gets the group's status but counts
-  /// only if it was first in the group (counts are not split per batch); others (NDJSON,
-  /// whose answer is its own counts) are committed alone.
-  store::IngestResult write(const PendingBatch& batch, bool shareable);
+  /// Parses `batch` on the caller's thread, then blocks until it is committed to the ingest
+  /// log. Only then may it be acknowledged: it is durable, and a fold soon after stores its
+  /// findings and quarantines its malformed records (before any run: see drain). Counts:
+  /// its events, and its records for the quarantine.
+  store::IngestResult log(const PendingBatch& batch);
+
+  /// Parses `batch` and commits it alone, after the folds of everything logged before it;
+  /// counts are its own (the NDJSON ingest answers with them).
+  store::IngestResult write(const PendingBatch& batch);
+
+  /// Blocks until everything logged before the call is stored. False if a fold failed
+  /// meanwhile (what it did not store stays logged and is retried).
+  bool drain();
+
+  /// Logged batches not folded yet.
+  std::size_t logged_batches() const;
 
  private:
   struct Item;
-  void write_group(const std::vector<std::shared_ptr<Item>>& group);
+  using Clock = std::chrono::steady_clock;
+
+  // The log thread: appends batches (and removes folded ones) in one commit per round.
+  void run_log();
+  void recover();
+  void log_group(std::vector<std::shared_ptr<Item>>& group, const std::vector<std::int64_t>& folded);
+  store::IngestResult log_items(std::span<const std::shared_ptr<Item>> items, std::span<const std::int64_t> folded);
+  // The fold thread: stores logged batches' findings in large commits.
+  void run_fold();
+  bool fold(std::vector<std::shared_ptr<Item>>& group);
+  bool fold_due(Clock::time_point now) const;
+  std::vector<std::shared_ptr<Item>> take_fold_group();
+  void open_store();
 
   std::filesystem::path data_dir_;
-  std::size_t max_group_findings_;
-  std::unique_ptr<store::SqliteStore> store_;  // one warm connection for every batch
-  std::unique_ptr<store::WalCheckpointer> checkpointer_;  // of store_'s WAL, off the commit path
+  BatchWriterOptions options_;
+  std::unique_ptr<store::IngestLog> log_;      // the log thread's
+  std::unique_ptr<store::SqliteStore> store_;  // the fold thread's
+  std::unique_ptr<store::WalCheckpointer> checkpointer_;
   store::BatchCommitter committer_;
-  std::mutex mutex_;
-  std::condition_variable done_;
-  std::deque<std::shared_ptr<Item>> queue_;
-  bool writing_ = false;
+
+  mutable std::mutex mutex_;
+  std::condition_variable log_wake_, fold_wake_;
+  std::condition_variable done_;  // callers waiting for their item, or for a drain
+  std::deque<std::shared_ptr<Item>> to_log_;
+  std::deque<std::shared_ptr<Item>> to_fold_;  // logged (or NDJSON, alone), in order
+  std::vector<std::int64_t> to_remove_;        // seqs folded, to remove from the log
+  std::size_t fold_findings_ = 0;              // versions in to_fold_
+  std::uint64_t enqueued_ = 0;                 // items ever put in to_fold_ (their order)
+  std::uint64_t fold_failures_ = 0;
+  std::size_t draining_ = 0;
+  std::size_t solo_ = 0;                       // NDJSON items in to_fold_
+  bool recovered_ = false;                     // the log thread read what a stop left
+  bool logging_ = false;                       // a round of the log thread is under way
+  bool folds_done_ = false;                    // the fold thread has stopped
+  Clock::time_point retry_at_{};
+  std::chrono::milliseconds backoff_{0};
+  bool stopping_ = false;
+  std::thread log_thread_, fold_thread_;
 };
 
 }  // namespace cspm::core

@@ -108,6 +108,14 @@ int Daemon::run() {
     if (!lo.tls) return 78;
   }
   auto api = make_api_routes(*this, std::move(api_tokens));
+  try {
+    BatchWriterOptions wo;
+    wo.fold_delay = s.ingest_fold_delay;
+    ingest.writer = writer_ = make_ingest_writer(ingest, metrics_, std::move(wo));
+  } catch (const std::exception& e) {  // no thread for the writer
+    log_.error(std::string{"cannot start the store's writer: "} + e.what());
+    return 1;
+  }
   auto routes = make_ingest_routes(ingest, metrics_);
   lo.quick = [api, routes](const HttpRequestMessage& req) -> std::optional<HttpResponseMessage> {
     const auto path = req.target().substr(0, req.target().find('?'));
@@ -155,6 +163,10 @@ int Daemon::run() {
   io_.run();
   listener_.reset();  // joins the HTTP workers: requests in progress are answered or dropped
   runs_.join();
+  if (const std::size_t logged = writer_->logged_batches()) {
+    log_.info("storing the findings of " + std::to_string(logged) + " acknowledged batches");
+    if (!writer_->drain()) log_.error("some acknowledged batches stay in the ingest log; they are stored at the next start");
+  }
   log_.info("stopped");
   return 0;
 }
@@ -273,6 +285,9 @@ void Daemon::launch(const Scheduler::Due& due) {
   asio::post(runs_, [this, pipeline, due] {
     RunReport report;
     std::ostringstream output;
+    // A run sees every acknowledged batch: the ingest log is folded first.
+    if (writer_ && !writer_->drain())
+      log_.warning(due.pipeline + ": some acknowledged batches are not stored yet (see the errors above); the run goes on without them");
     try {
       store::SqliteStore store(config_.data_dir);
       RunSettings settings;

@@ -16,6 +16,7 @@
 #include "../plugins/plugin_host.hpp"
 #include "../schedule/scheduler.hpp"
 #include "api_routes.hpp"
+#include "batch_writer.hpp"
 #include "http_listener.hpp"
 #include "logger.hpp"
 #include "metrics.hpp"
@@ -73,6 +74,7 @@ class Daemon final : public DaemonControl {
   Scheduler scheduler_;
   std::size_t active_runs_ = 0;         // io thread only
   std::atomic<bool> ready_{false}, stopping_{false};
+  std::shared_ptr<BatchWriter> writer_;  // after metrics_ and log_: its last fold reports to them
 };
 
 }  // namespace cspm::core

@@ -56,12 +56,11 @@ HttpResponseMessage firehose(const HttpRequestMessage& req, const IngestRoutesOp
   if (const FirehoseVerdict v = read_firehose_request(req.body(), encoding == "gzip", limits, batch); v.status != 200)
     return answer(static_cast<http::status>(v.status), v.error, batch.request_id.empty() ? request_id : batch.request_id);
   const std::size_t received = batch.documents.size();
-  const auto result = writer.write({"firehose " + batch.request_id, std::move(batch.documents), std::move(batch.bad_records)},
-                                   true);
+  // Logged is committed: the fold that stores the findings follows within fold_delay, and
+  // a stop or a crash leaves the log to the next start.
+  const auto result = writer.log({"firehose " + batch.request_id, std::move(batch.documents), std::move(batch.bad_records)});
   metrics.add("cspm_events_received_total", "Events (documents) received", static_cast<double>(received),
               {{"endpoint", "firehose"}});
-  metrics.add("cspm_findings_stored_total", "Finding versions newer than the stored state",
-              static_cast<double>(result.counts.findings_new + result.counts.findings_updated));
   metrics.add("cspm_records_quarantined_total", "Records kept in the quarantine", static_cast<double>(result.counts.quarantined));
   if (!result.status.ok()) {  // not acknowledged: Firehose sends the batch again
     if (o.log) o.log("error", "firehose " + batch.request_id + " not stored: " + result.status.message());
@@ -108,7 +107,7 @@ HttpResponseMessage ndjson(const HttpRequestMessage& req, const IngestRoutesOpti
   std::vector<std::string> documents;
   split_lines(body, documents);
   const std::size_t received = documents.size();
-  const auto r = writer.write({"http ingest", std::move(documents), {}}, false);
+  const auto r = writer.write({"http ingest", std::move(documents), {}});
   metrics.add("cspm_events_received_total", "Events (documents) received", static_cast<double>(received),
               {{"endpoint", "ndjson"}});
   metrics.add("cspm_findings_stored_total", "Finding versions newer than the stored state",
@@ -141,8 +140,22 @@ Admitter make_ingest_admitter(IngestRoutesOptions options, Metrics& metrics) {
   };
 }
 
+std::shared_ptr<BatchWriter> make_ingest_writer(const IngestRoutesOptions& options, Metrics& metrics, BatchWriterOptions wo) {
+  wo.on_folded = [&metrics](const store::IngestCounts& c) {
+    metrics.add("cspm_findings_stored_total", "Finding versions newer than the stored state",
+                static_cast<double>(c.findings_new + c.findings_updated));
+    metrics.add("cspm_records_quarantined_total", "Records kept in the quarantine", static_cast<double>(c.quarantined));
+    metrics.add("cspm_ingest_log_folds_total", "Commits that stored logged batches' findings", 1);
+  };
+  wo.on_error = [log = options.log, &metrics](const std::string& m) {
+    metrics.add("cspm_ingest_log_fold_failures_total", "Folds of the ingest log that failed (retried)", 1);
+    if (log) log("error", m);
+  };
+  return std::make_shared<BatchWriter>(options.data_dir, std::move(wo));
+}
+
 Router make_ingest_routes(IngestRoutesOptions options, Metrics& metrics) {
-  auto writer = std::make_shared<BatchWriter>(options.data_dir);
+  auto writer = options.writer ? options.writer : make_ingest_writer(options, metrics);
   return [o = std::move(options), &metrics, writer](const HttpRequestMessage& req) {
     const auto started = std::chrono::steady_clock::now();
     const std::string target = target_path(req);
@@ -157,6 +170,8 @@ Router make_ingest_routes(IngestRoutesOptions options, Metrics& metrics) {
                           nlohmann::json{{"status", problems.empty() ? "ok" : "degraded"}, {"problems", problems}}
                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else if (target == "/metrics") {
+      metrics.set("cspm_ingest_log_batches", "Acknowledged batches whose findings are not stored yet",
+                  static_cast<double>(writer->logged_batches()));
       res = make_response(req, http::status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
     } else {
       res = make_response(req, http::status::not_found, json_error("no such endpoint"));

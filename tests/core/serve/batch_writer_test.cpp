@@ -1,13 +1,18 @@
-// Group commit: batches written from many threads at once are all stored, each bad record
-// under its own batch's source, and a batch that is not shareable gets its own counts.
+// The ingest writer: batches logged from many threads are all stored by folds, each bad
+// record under its own batch; what was acknowledged survives a crash; NDJSON gets its own
+// counts, after everything logged before it; a fold the store refuses keeps the log.
 #define BOOST_TEST_MODULE batch_writer
 #include <boost/test/unit_test.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "../../../core/serve/batch_writer.hpp"
+#include "../../../core/store/ingest_log.hpp"
 #include "../../../core/store/raw_json_function.hpp"
 #include "../../../core/store/sqlite_store.hpp"
 #include "serve_support.hpp"
@@ -25,6 +30,12 @@ std::string event(int i) {
   return e.dump();
 }
 
+PendingBatch events(const std::string& source, int first, int n) {
+  PendingBatch batch{source, {}, {}};
+  for (int i = first; i < first + n; ++i) batch.documents.push_back(event(i));
+  return batch;
+}
+
 std::int64_t count(const test::TempDir& dir, const std::string& sql) {
   store::SqliteStore s(dir.path());
   auto stmt = s.database().prepare(sql);
@@ -32,67 +43,166 @@ std::int64_t count(const test::TempDir& dir, const std::string& sql) {
   return stmt.integer(0);
 }
 
-}  // namespace
+std::int64_t logged(const test::TempDir& dir) { return store::IngestLog{dir.path()}.size(); }
 
-BOOST_AUTO_TEST_CASE(batches_from_many_threads_are_all_committed_with_their_own_quarantine) {
-  test::TempDir dir;
-  { store::SqliteStore init(dir.path()); }
-  BatchWriter writer(dir.path(), 50);
-  constexpr int kThreads = 8, kBatches = 6, kEvents = 30;  // past the 1,000 a dictionary is trained on
-  std::vector<std::thread> threads;
-  std::atomic<int> failures{0};
-  for (int t = 0; t < kThreads; ++t)
-    threads.emplace_back([&, t] {
-      for (int b = 0; b < kBatches; ++b) {
-        PendingBatch batch;
-        batch.source = "firehose t" + std::to_string(t) + "-b" + std::to_string(b);
-        for (int e = 0; e < kEvents; ++e) batch.documents.push_back(event((t * kBatches + b) * kEvents + e));
-        batch.documents.push_back("{not json " + batch.source);  // quarantined under this batch
-        const auto r = writer.write(batch, true);
-        if (!r.status.ok()) ++failures;
-      }
-    });
-  for (auto& t : threads) t.join();
-  BOOST_TEST(failures == 0);
-  BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == kThreads * kBatches * kEvents);
-  BOOST_TEST(count(dir, "SELECT count(*) FROM quarantine") == kThreads * kBatches);
-  // Each broken document is kept under the batch it came in, at its position there.
-  BOOST_TEST(count(dir, "SELECT count(*) FROM quarantine WHERE record LIKE '%' || substr(source, 10) AND line = 31") ==
-             kThreads * kBatches);
-  // Findings packed by the receiving threads, with the dictionary a commit trained, read back.
+// Folds only when asked (a drain, an NDJSON batch, the stop).
+BatchWriterOptions folds_when_asked() {
+  BatchWriterOptions o;
+  o.fold_delay = std::chrono::hours{1};
+  o.fold_findings = 1'000'000;
+  return o;
+}
+
+// Every stored finding's JSON reads back, with its own id; returns how many.
+int check_raw_json(const test::TempDir& dir) {
   store::SqliteStore s(dir.path());
-  BOOST_TEST(count(dir, "SELECT count(*) FROM finding_raw WHERE dict > 0") > 0);
   store::register_raw_json(s.database());
   auto stmt = s.database().prepare("SELECT finding_id, raw_json(row) FROM findings");
   int checked = 0;
   while (stmt.step()) {
-    const json f = json::parse(stmt.text(1));
-    BOOST_TEST(f["Id"] == std::string{stmt.text(0)});
+    BOOST_TEST(json::parse(stmt.text(1))["Id"] == std::string{stmt.text(0)});
     ++checked;
   }
-  BOOST_TEST(checked == kThreads * kBatches * kEvents);
+  return checked;
 }
 
-BOOST_AUTO_TEST_CASE(a_batch_that_is_not_shareable_gets_its_own_counts) {
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(batches_logged_from_many_threads_are_all_stored_with_their_own_quarantine) {
   test::TempDir dir;
   { store::SqliteStore init(dir.path()); }
-  BatchWriter writer(dir.path());
-  PendingBatch first{"http ingest", {event(1), event(2), "garbage"}, {}};
-  const auto r = writer.write(first, false);
+  constexpr int kThreads = 8, kBatches = 6, kEvents = 30;  // past the 1,000 a dictionary is trained on
+  std::atomic<int> failures{0};
+  {
+    BatchWriterOptions o;
+    o.fold_findings = 200;  // many folds, while batches are still being logged
+    o.max_fold_findings = 100;
+    BatchWriter writer(dir.path(), o);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        for (int b = 0; b < kBatches; ++b) {
+          PendingBatch batch = events("firehose t" + std::to_string(t) + "-b" + std::to_string(b),
+                                      (t * kBatches + b) * kEvents, kEvents);
+          batch.documents.push_back("{not json " + batch.source);  // quarantined under this batch
+          const auto r = writer.log(batch);
+          if (!r.status.ok() || r.counts.events != kEvents + 1) ++failures;
+        }
+      });
+    for (auto& t : threads) t.join();
+    BOOST_TEST(writer.drain());
+    BOOST_TEST(writer.logged_batches() == 0u);
+    BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == kThreads * kBatches * kEvents);
+  }
+  BOOST_TEST(failures == 0);
+  BOOST_TEST(logged(dir) == 0);  // folded entries are removed, at the latest by the stop
+  BOOST_TEST(count(dir, "SELECT count(*) FROM quarantine") == kThreads * kBatches);
+  // Each broken document is kept under the batch it came in, at its position there.
+  BOOST_TEST(count(dir, "SELECT count(*) FROM quarantine WHERE record LIKE '%' || substr(source, 10) AND line = 31") ==
+             kThreads * kBatches);
+  // Findings packed by the receiving threads, with the dictionary a fold trained, read back.
+  BOOST_TEST(count(dir, "SELECT count(*) FROM finding_raw WHERE dict > 0") > 0);
+  BOOST_TEST(check_raw_json(dir) == kThreads * kBatches * kEvents);
+}
+
+BOOST_AUTO_TEST_CASE(an_acknowledged_batch_waits_in_the_log_until_a_fold_stores_it) {
+  test::TempDir dir;
+  { store::SqliteStore init(dir.path()); }
+  BatchWriter writer(dir.path(), folds_when_asked());
+  const auto r = writer.log(events("firehose one", 1, 2));
+  BOOST_REQUIRE_MESSAGE(r.status.ok(), r.status.message());
+  BOOST_TEST(logged(dir) == 1);  // committed: another connection sees it
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 0);
+  BOOST_TEST(writer.logged_batches() == 1u);
+  BOOST_TEST(writer.drain());
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 2);
+  BOOST_TEST(writer.logged_batches() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(ndjson_is_committed_alone_after_what_was_logged_before_it) {
+  test::TempDir dir;
+  { store::SqliteStore init(dir.path()); }
+  BatchWriter writer(dir.path(), folds_when_asked());
+  BOOST_REQUIRE(writer.log(events("firehose first", 1, 2)).status.ok());
+  PendingBatch ndjson{"http ingest", {event(1), event(3), "garbage"}, {}};
+  const auto r = writer.write(ndjson);
   BOOST_REQUIRE_MESSAGE(r.status.ok(), r.status.message());
   BOOST_TEST(r.counts.events == 3u);
-  BOOST_TEST(r.counts.findings_new == 2u);
+  BOOST_TEST(r.counts.findings_new == 1u);  // finding 3
+  BOOST_TEST(r.counts.stale == 1u);         // finding 1: the logged batch was stored first
   BOOST_TEST(r.counts.quarantined == 1u);
-  PendingBatch again{"http ingest", {event(1), event(3)}, {}};
-  const auto r2 = writer.write(again, false);
-  BOOST_TEST(r2.counts.findings_new == 1u);
-  BOOST_TEST(r2.counts.stale == 1u);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 3);
+}
+
+BOOST_AUTO_TEST_CASE(batches_acknowledged_before_a_crash_are_stored_by_the_next_start) {
+  test::TempDir dir;
+  { store::SqliteStore init(dir.path()); }
+  // The child acknowledges 1,500 events, 300 of them not folded yet, then dies at once.
+  const pid_t child = ::fork();
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {
+    int code = 0;
+    BatchWriter* writer = new BatchWriter(dir.path(), folds_when_asked());  // never destroyed: a crash
+    for (int b = 0; b < 12; ++b)
+      if (!writer->log(events("firehose early-" + std::to_string(b), b * 100, 100)).status.ok()) code = 1;
+    if (!writer->drain()) code = 2;  // trains the dictionary the later batches are packed with
+    for (int b = 12; b < 15; ++b)
+      if (!writer->log(events("firehose late-" + std::to_string(b), b * 100, 100)).status.ok()) code = 3;
+    ::_exit(code);
+  }
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
+  BOOST_REQUIRE(WIFEXITED(status));
+  BOOST_REQUIRE_EQUAL(WEXITSTATUS(status), 0);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 1200);
+  BOOST_TEST(logged(dir) == 3);
+  {
+    BatchWriter writer(dir.path(), folds_when_asked());
+    BOOST_TEST(writer.drain());  // waits for what the crash left, then folds it
+    BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 1500);
+  }
+  BOOST_TEST(logged(dir) == 0);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM finding_raw WHERE finding IN (SELECT row FROM findings "
+                        "WHERE finding_id >= 'finding-1200' AND length(finding_id) = 12) AND dict > 0") == 300);
+  BOOST_TEST(check_raw_json(dir) == 1500);
+}
+
+BOOST_AUTO_TEST_CASE(a_fold_the_store_refuses_keeps_the_batch_logged_and_is_retried) {
+  test::TempDir dir;
+  {
+    store::SqliteStore init(dir.path());
+    init.database().exec("CREATE TRIGGER refuse BEFORE INSERT ON finding_states "
+                         "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+  }
+  std::mutex m;
+  std::vector<std::string> errors;
+  BatchWriterOptions o = folds_when_asked();
+  o.retry_delay = std::chrono::milliseconds{1};
+  o.on_error = [&](const std::string& e) {
+    const std::lock_guard lock{m};
+    errors.push_back(e);
+  };
+  BatchWriter writer(dir.path(), o);
+  BOOST_REQUIRE(writer.log(events("firehose refused", 1, 2)).status.ok());  // logging is not the store's
+  BOOST_TEST(!writer.drain());
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 0);
+  BOOST_TEST(writer.logged_batches() == 1u);
+  BOOST_TEST(logged(dir) == 1);
+  {
+    const std::lock_guard lock{m};
+    BOOST_REQUIRE(!errors.empty());
+    BOOST_TEST(errors.front().find("refused by the test") != std::string::npos, errors.front());
+    BOOST_TEST(errors.front().find("firehose refused") != std::string::npos, errors.front());
+  }
+  store::SqliteStore(dir.path()).database().exec("DROP TRIGGER refuse");  // the store takes findings again
+  BOOST_TEST(writer.drain());
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 2);
 }
 
 BOOST_AUTO_TEST_CASE(a_store_that_cannot_be_opened_fails_every_batch) {
   test::TempDir dir;
   test::write_file(dir.path() / "a-file", "x");
-  BatchWriter writer(dir.path() / "a-file");  // no store can live under a file
-  const auto r = writer.write({"firehose x", {event(1)}, {}}, true);
-  BOOST_TEST(!r.status.ok());
+  BatchWriter writer(dir.path() / "a-file");  // no store or log can live under a file
+  BOOST_TEST(!writer.log(events("firehose x", 1, 1)).status.ok());
+  BOOST_TEST(!writer.write(events("http ingest", 1, 1)).status.ok());
 }

@@ -16,6 +16,7 @@
 #include <cspm/http_client.hpp>
 
 #include "../../../core/serve/ingest_routes.hpp"
+#include "../../../core/store/ingest_log.hpp"
 #include "../../../core/store/sqlite_store.hpp"
 #include "serve_support.hpp"
 
@@ -44,6 +45,9 @@ struct Daemon {
     listener.reject = make_ingest_rejecter(metrics);
     listener.admit = make_ingest_admitter(o, metrics);
     { store::SqliteStore init(dir.path()); }
+    BatchWriterOptions folds_when_asked;
+    folds_when_asked.fold_delay = std::chrono::hours{1};
+    o.writer = writer = make_ingest_writer(o, metrics, folds_when_asked);
     server = std::make_unique<HttpListener>(io, listener, make_ingest_routes(o, metrics));
     server->start();
     thread = std::thread([this] { io.run(); });
@@ -70,7 +74,12 @@ struct Daemon {
     BOOST_REQUIRE(client->send({"GET", target, {}, {}}, res).ok());
     return res;
   }
+  /// Stored findings, once what was acknowledged is folded.
   std::int64_t findings() {
+    BOOST_REQUIRE(writer->drain());
+    return stored();
+  }
+  std::int64_t stored() {
     store::SqliteStore s(dir.path());
     auto stmt = s.database().prepare("SELECT count(*) FROM findings");
     stmt.step();
@@ -79,6 +88,7 @@ struct Daemon {
 
   test::TempDir dir;
   Metrics metrics;
+  std::shared_ptr<BatchWriter> writer;
   boost::asio::io_context io;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work{io.get_executor()};
   std::unique_ptr<HttpListener> server;
@@ -98,7 +108,9 @@ BOOST_AUTO_TEST_CASE(a_firehose_batch_is_answered_200_once_it_is_in_the_store) {
   BOOST_TEST(body["requestId"] == "req-1");
   BOOST_TEST(body["timestamp"].is_number_integer());
   BOOST_TEST(!body.contains("errorMessage"));
-  BOOST_TEST(d.findings() == 2);  // committed before the answer
+  BOOST_TEST(store::IngestLog{d.dir.path()}.size() == 1);  // committed to the log before the answer
+  BOOST_TEST(d.stored() == 0);                             // and stored by the next fold
+  BOOST_TEST(d.findings() == 2);
   // Gzip'd, as Firehose sends when compression is on; a resend stores nothing twice.
   HttpHeaders gz = kKey;
   gz.emplace_back("Content-Encoding", "gzip");
@@ -183,7 +195,7 @@ BOOST_AUTO_TEST_CASE(ndjson_with_a_bearer_token_answers_with_the_ingest_counts) 
   BOOST_TEST(counts["events"] == 3);
   BOOST_TEST(counts["findings_new"] == 2);
   BOOST_TEST(counts["quarantined"] == 1);
-  BOOST_TEST(d.findings() == 2);
+  BOOST_TEST(d.stored() == 2);  // committed before its answer
 }
 
 BOOST_AUTO_TEST_CASE(healthz_and_metrics) {
@@ -198,5 +210,6 @@ BOOST_AUTO_TEST_CASE(healthz_and_metrics) {
   BOOST_TEST(metrics.header("Content-Type").find("text/plain") == 0u);
   BOOST_TEST(metrics.body.find("cspm_events_received_total{endpoint=\"firehose\"} 2") != std::string::npos, metrics.body);
   BOOST_TEST(metrics.body.find("cspm_firehose_requests_total{code=\"200\"} 1") != std::string::npos, metrics.body);
+  BOOST_TEST(metrics.body.find("cspm_ingest_log_batches 1\n") != std::string::npos, metrics.body);  // not folded yet
   BOOST_TEST(d.get("/nope").status == 404);
 }
