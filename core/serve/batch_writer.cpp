@@ -17,6 +17,7 @@ struct BatchWriter::Item {
   Clock::time_point logged_at{};
   std::uint64_t order = 0;  // place in to_fold_
   bool folded = false;      // stored (or, solo, answered): leaves to_fold_
+  bool refused = false;     // a fold of it failed (it stays, and is retried)
   bool done = false;        // the caller may return
   store::IngestResult result;
 };
@@ -24,18 +25,32 @@ struct BatchWriter::Item {
 BatchWriter::BatchWriter(std::filesystem::path data_dir, BatchWriterOptions options)
     : data_dir_(std::move(data_dir)), options_(std::move(options)) {
   log_thread_ = std::thread([this] { run_log(); });
-  fold_thread_ = std::thread([this] { run_fold(); });
+  try {
+    fold_thread_ = std::thread([this] { run_fold(); });
+  } catch (...) {  // no second thread: stop the first, then say so
+    close();
+    throw;
+  }
 }
 
-BatchWriter::~BatchWriter() {
+BatchWriter::~BatchWriter() { close(); }
+
+bool BatchWriter::close() {
   {
     const std::lock_guard lock{mutex_};
     stopping_ = true;
   }
   log_wake_.notify_all();
   fold_wake_.notify_all();
-  fold_thread_.join();
-  log_thread_.join();
+  if (fold_thread_.joinable()) fold_thread_.join();
+  else {  // the log thread waits for the folds to end
+    const std::lock_guard lock{mutex_};
+    folds_done_ = true;
+  }
+  log_wake_.notify_all();
+  if (log_thread_.joinable()) log_thread_.join();
+  const std::lock_guard lock{mutex_};
+  return to_fold_.size() == solo_;
 }
 
 store::IngestResult BatchWriter::log(const PendingBatch& batch) {
@@ -43,6 +58,7 @@ store::IngestResult BatchWriter::log(const PendingBatch& batch) {
   item->batch = parse_pending(batch, committer_.dictionary());
   item->entry = store::encode_log_entry(item->batch);
   std::unique_lock lock{mutex_};
+  if (log_closed_) return closed_result();
   to_log_.push_back(item);
   log_wake_.notify_one();
   done_.wait(lock, [&] { return item->done; });
@@ -54,6 +70,8 @@ store::IngestResult BatchWriter::write(const PendingBatch& batch) {
   item->batch = parse_pending(batch, committer_.dictionary());
   item->solo = true;
   std::unique_lock lock{mutex_};
+  done_.wait(lock, [&] { return recovered_; });  // after what a stop left, which was logged first
+  if (folds_done_) return closed_result();
   item->order = enqueued_++;
   fold_findings_ += item->batch.findings.size();
   ++solo_;
@@ -66,13 +84,13 @@ store::IngestResult BatchWriter::write(const PendingBatch& batch) {
 bool BatchWriter::drain() {
   std::unique_lock lock{mutex_};
   const std::uint64_t failures = fold_failures_;
-  done_.wait(lock, [&] { return recovered_ || fold_failures_ != failures; });  // what a stop left counts too
+  done_.wait(lock, [&] { return recovered_ || fold_failures_ != failures || folds_done_; });  // what a stop left counts too
   const std::uint64_t target = enqueued_;
   const auto drained = [&] { return to_fold_.empty() || to_fold_.front()->order >= target; };
   if (drained()) return true;
   ++draining_;
   fold_wake_.notify_one();
-  done_.wait(lock, [&] { return drained() || fold_failures_ != failures; });
+  done_.wait(lock, [&] { return drained() || fold_failures_ != failures || folds_done_; });
   --draining_;
   return drained();
 }
@@ -86,19 +104,26 @@ std::size_t BatchWriter::logged_batches() const {
 
 void BatchWriter::run_log() {
   recover();
+  std::vector<std::int64_t> unremoved;  // removals that failed: retried with the next appends
   std::unique_lock lock{mutex_};
   for (;;) {
     // Logging waits while too much is held unfolded (a fold is due then, or failing).
     const bool can_log = !to_log_.empty() && fold_findings_ < options_.max_logged_findings;
     if (can_log || !to_remove_.empty()) {
       std::vector<std::shared_ptr<Item>> group;
-      if (can_log) group.assign(to_log_.begin(), to_log_.end());
-      to_log_.clear();
+      if (can_log) {
+        group.assign(to_log_.begin(), to_log_.end());
+        to_log_.clear();
+      }
       std::vector<std::int64_t> folded;
       folded.swap(to_remove_);
+      if (!group.empty()) {
+        folded.insert(folded.end(), unremoved.begin(), unremoved.end());
+        unremoved.clear();
+      }
       logging_ = true;
       lock.unlock();
-      log_group(group, folded);
+      if (!log_group(group, folded)) unremoved.insert(unremoved.end(), folded.begin(), folded.end());
       lock.lock();
       logging_ = false;
       for (auto& item : group) {
@@ -116,11 +141,25 @@ void BatchWriter::run_log() {
     if (stopping_ && folds_done_) break;
     log_wake_.wait(lock);
   }
+  if (!unremoved.empty()) {
+    lock.unlock();
+    std::vector<std::shared_ptr<Item>> none;
+    log_group(none, unremoved);  // a last try; else the next start stores them again (a no-op)
+    lock.lock();
+  }
+  log_closed_ = true;
   for (auto& item : to_log_) {  // only if folds failed at the stop and logging was held back
-    item->result.status = Status::failure("the daemon is stopping");
+    item->result = closed_result();
     item->done = true;
   }
+  to_log_.clear();
   done_.notify_all();
+}
+
+store::IngestResult BatchWriter::closed_result() {
+  store::IngestResult r;
+  r.status = Status::failure("the daemon is stopping; not stored");
+  return r;
 }
 
 // What a stop (or a crash) left logged, folded before anything newer.
@@ -173,7 +212,7 @@ store::IngestResult BatchWriter::log_items(std::span<const std::shared_ptr<Item>
   return result;
 }
 
-void BatchWriter::log_group(std::vector<std::shared_ptr<Item>>& group, const std::vector<std::int64_t>& folded) {
+bool BatchWriter::log_group(std::vector<std::shared_ptr<Item>>& group, const std::vector<std::int64_t>& folded) {
   const store::IngestResult result = log_items(group, folded);
   if (!result.status.ok()) {
     if (options_.on_error) options_.on_error("ingest log: " + result.status.message());
@@ -184,10 +223,6 @@ void BatchWriter::log_group(std::vector<std::shared_ptr<Item>>& group, const std
     } else if (!group.empty()) {
       group.front()->result.status = result.status;
     }
-    if (!folded.empty()) {  // removed with the next round
-      const std::lock_guard lock{mutex_};
-      to_remove_.insert(to_remove_.end(), folded.begin(), folded.end());
-    }
   }
   const auto now = Clock::now();
   for (auto& item : group) {
@@ -195,6 +230,7 @@ void BatchWriter::log_group(std::vector<std::shared_ptr<Item>>& group, const std
     item->logged_at = now;
     item->result.counts.events = item->batch.events;
   }
+  return result.status.ok();
 }
 
 // ---- the fold thread ----
@@ -208,7 +244,9 @@ void BatchWriter::open_store() {
 }
 
 bool BatchWriter::fold_due(Clock::time_point now) const {
-  if (to_fold_.empty() || now < retry_at_ || !recovered_) return false;
+  if (to_fold_.empty() || !recovered_) return false;
+  if (solo_ > 0 && to_fold_.front()->refused) return true;  // see take_fold_group
+  if (now < retry_at_) return false;
   return solo_ > 0 || draining_ > 0 || stopping_ || fold_findings_ >= options_.fold_findings ||
          now >= to_fold_.front()->logged_at + options_.fold_delay;
 }
@@ -230,21 +268,15 @@ void BatchWriter::run_fold() {
         backoff_ = std::min(backoff_.count() ? backoff_ * 2 : options_.retry_delay, options_.retry_delay * 32);
         retry_at_ = Clock::now() + backoff_;
       }
-      // The group is the front of to_fold_ (only this thread removes); keep what failed.
-      std::size_t kept = 0;
-      for (std::size_t i = 0; i < group.size(); ++i) {
-        const auto& item = to_fold_[i];
+      // What failed stays, in order.
+      for (const auto& item : group) {
         if (item->solo) item->done = true;
-        if (!item->folded) {
-          to_fold_[kept++] = item;
-          continue;
-        }
+        if (!item->folded) continue;
         fold_findings_ -= item->batch.findings.size();
         if (item->solo) --solo_;
         else to_remove_.push_back(item->seq);
       }
-      to_fold_.erase(to_fold_.begin() + static_cast<std::ptrdiff_t>(kept),
-                     to_fold_.begin() + static_cast<std::ptrdiff_t>(group.size()));
+      std::erase_if(to_fold_, [](const std::shared_ptr<Item>& item) { return item->folded; });
       done_.notify_all();
       log_wake_.notify_one();
       continue;
@@ -261,7 +293,7 @@ void BatchWriter::run_fold() {
   // Stopped with folds failing: what is logged stays for the next start; answer the rest.
   for (auto& item : to_fold_)
     if (item->solo) {
-      item->result.status = Status::failure("the daemon is stopping");
+      item->result = closed_result();
       item->done = true;
     }
   folds_done_ = true;
@@ -270,6 +302,11 @@ void BatchWriter::run_fold() {
 }
 
 std::vector<std::shared_ptr<BatchWriter::Item>> BatchWriter::take_fold_group() {
+  // An NDJSON batch behind one the store has refused goes first: its sender waits for the
+  // answer, and the refused batch stays logged, retried, and reported.
+  if (solo_ > 0 && to_fold_.front()->refused && !to_fold_.front()->solo)
+    for (const auto& item : to_fold_)
+      if (item->solo) return {item};
   std::vector<std::shared_ptr<Item>> group{to_fold_.front()};
   if (group.front()->solo) return group;
   std::size_t findings = group.front()->batch.findings.size();
@@ -308,6 +345,7 @@ bool BatchWriter::fold(std::vector<std::shared_ptr<Item>>& group) {
     }
     if (!r.status.ok()) {
       all = false;
+      for (const auto& i : items) i->refused = true;
       if (options_.on_error)
         options_.on_error("ingest log: " + std::to_string(items.size()) + " logged batches not stored yet (" +
                           items.front()->batch.source + (items.size() > 1 ? "…" : "") + "): " + r.status.message());

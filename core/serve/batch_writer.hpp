@@ -27,7 +27,7 @@ struct BatchWriterOptions {
   /// At most this many versions per fold transaction.
   std::size_t max_fold_findings = 100'000;
   /// Logged but unfolded versions held in memory; beyond it, logging waits for a fold.
-  std::size_t max_logged_findings = 200'000;
+  std::size_t max_logged_findings = 100'000;
   /// After a failed fold, the next attempt waits this long (doubling up to 32 times it).
   std::chrono::milliseconds retry_delay{1000};
   /// Called on the writer's thread after each fold, with what it stored.
@@ -40,7 +40,7 @@ class BatchWriter {
  public:
   /// Starts the log and fold threads; what the log holds from before is folded first.
   explicit BatchWriter(std::filesystem::path data_dir, BatchWriterOptions options = {});
-  /// Logs what waits to be logged, folds the whole log, then stops.
+  /// close()
   ~BatchWriter();
   BatchWriter(const BatchWriter&) = delete;
   BatchWriter& operator=(const BatchWriter&) = delete;
@@ -62,6 +62,11 @@ class BatchWriter {
   /// Logged batches not folded yet.
   std::size_t logged_batches() const;
 
+  /// Logs what waits to be logged and folds the whole log, unless folds fail: then what
+  /// was logged stays for the next start, and callers still waiting are answered with a
+  /// failure. Later calls fail at once. True if everything logged was stored.
+  bool close();
+
  private:
   struct Item;
   using Clock = std::chrono::steady_clock;
@@ -69,13 +74,14 @@ class BatchWriter {
   // The log thread: appends batches (and removes folded ones) in one commit per round.
   void run_log();
   void recover();
-  void log_group(std::vector<std::shared_ptr<Item>>& group, const std::vector<std::int64_t>& folded);
+  bool log_group(std::vector<std::shared_ptr<Item>>& group, const std::vector<std::int64_t>& folded);  // false: `folded` stay
   store::IngestResult log_items(std::span<const std::shared_ptr<Item>> items, std::span<const std::int64_t> folded);
   // The fold thread: stores logged batches' findings in large commits.
   void run_fold();
   bool fold(std::vector<std::shared_ptr<Item>>& group);
   bool fold_due(Clock::time_point now) const;
   std::vector<std::shared_ptr<Item>> take_fold_group();
+  static store::IngestResult closed_result();
   void open_store();
 
   std::filesystem::path data_dir_;
@@ -99,6 +105,7 @@ class BatchWriter {
   bool recovered_ = false;                     // the log thread read what a stop left
   bool logging_ = false;                       // a round of the log thread is under way
   bool folds_done_ = false;                    // the fold thread has stopped
+  bool log_closed_ = false;                    // the log thread has stopped
   Clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_{0};
   bool stopping_ = false;

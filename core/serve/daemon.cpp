@@ -161,12 +161,12 @@ int Daemon::run() {
   log_.info("listening on " + where + " (data " + config_.data_dir.string() + ", pipelines " + config_.pipelines_dir.string() + ")");
   notifier_.ready("listening on " + where);
   io_.run();
+  // Before the HTTP workers are joined: one may wait for the ingest log, which answers it.
+  if (const std::size_t logged = writer_->logged_batches())
+    log_.info("storing the findings of " + std::to_string(logged) + " acknowledged batches");
+  if (!writer_->close()) log_.error("some acknowledged batches stay in the ingest log; the next start stores them");
   listener_.reset();  // joins the HTTP workers: requests in progress are answered or dropped
   runs_.join();
-  if (const std::size_t logged = writer_->logged_batches()) {
-    log_.info("storing the findings of " + std::to_string(logged) + " acknowledged batches");
-    if (!writer_->drain()) log_.error("some acknowledged batches stay in the ingest log; they are stored at the next start");
-  }
   log_.info("stopped");
   return 0;
 }

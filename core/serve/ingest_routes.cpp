@@ -61,7 +61,6 @@ HttpResponseMessage firehose(const HttpRequestMessage& req, const IngestRoutesOp
   const auto result = writer.log({"firehose " + batch.request_id, std::move(batch.documents), std::move(batch.bad_records)});
   metrics.add("cspm_events_received_total", "Events (documents) received", static_cast<double>(received),
               {{"endpoint", "firehose"}});
-  metrics.add("cspm_records_quarantined_total", "Records kept in the quarantine", static_cast<double>(result.counts.quarantined));
   if (!result.status.ok()) {  // not acknowledged: Firehose sends the batch again
     if (o.log) o.log("error", "firehose " + batch.request_id + " not stored: " + result.status.message());
     return answer(http::status::internal_server_error, "not stored: the store could not take the batch", batch.request_id);

@@ -131,7 +131,7 @@ IngestLog::IngestLog(const std::filesystem::path& data_dir) : data_dir_(data_dir
   db_.exec("PRAGMA synchronous = FULL");
   db_.exec("PRAGMA wal_autocheckpoint = 4096");
   db_.exec(
-      "CREATE TABLE IF NOT EXISTS ingest_log (seq INTEGER PRIMARY KEY, received_at INTEGER NOT NULL, "
+      "CREATE TABLE IF NOT EXISTS ingest_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, "
       "source TEXT NOT NULL, entry BLOB NOT NULL)");
 }
 
@@ -177,13 +177,9 @@ std::vector<LoggedBatch> IngestLog::read(std::int64_t after_seq, std::size_t lim
     const std::string_view entry = stmt.blob(3);
     ParsedBatch rejected;
     documents.clear();
-    std::string why;
-    try {
-      why = decode_entry(entry, dictionaries, rejected, documents);
-    } catch (const SqliteError& e) {  // no store to read dictionaries from
-      why = e.what();
-    }
-    if (!why.empty()) {
+    // A store that cannot be read throws (the entry stays for a later start); only an entry
+    // that can never be read becomes a record for the quarantine.
+    if (const std::string why = decode_entry(entry, dictionaries, rejected, documents); !why.empty()) {
       logged.batch.source = std::move(source);
       logged.batch.rejected.push_back(
           {0, "ingest log entry " + std::to_string(logged.seq) + " cannot be read: " + why, {}, entry.size()});

@@ -47,8 +47,9 @@ class IngestLog {
                                    std::span<const std::int64_t> remove);
 
   /// Up to `limit` entries after `after_seq`, oldest first (what a stop left unfolded). The
-  /// dictionaries packed findings name are read from the store; an entry that cannot be
-  /// decoded becomes one rejected record, for the quarantine.
+  /// dictionaries packed findings name are read from the store (an unreadable store throws
+  /// SqliteError); an entry that can never be decoded (its dictionary is not in the store,
+  /// its framing is cut) becomes one rejected record, for the quarantine.
   std::vector<LoggedBatch> read(std::int64_t after_seq, std::size_t limit);
 
   /// Entries waiting to be folded.
