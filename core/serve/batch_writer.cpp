@@ -50,7 +50,7 @@ bool BatchWriter::close() {
   log_wake_.notify_all();
   if (log_thread_.joinable()) log_thread_.join();
   const std::lock_guard lock{mutex_};
-  return to_fold_.size() == solo_;
+  return to_fold_.size() == solo_ && !unrecovered_;
 }
 
 store::IngestResult BatchWriter::log(const PendingBatch& batch) {
@@ -87,12 +87,12 @@ bool BatchWriter::drain() {
   done_.wait(lock, [&] { return recovered_ || fold_failures_ != failures || folds_done_; });  // what a stop left counts too
   const std::uint64_t target = enqueued_;
   const auto drained = [&] { return to_fold_.empty() || to_fold_.front()->order >= target; };
-  if (drained()) return true;
+  if (drained()) return !unrecovered_;
   ++draining_;
   fold_wake_.notify_one();
   done_.wait(lock, [&] { return drained() || fold_failures_ != failures || folds_done_; });
   --draining_;
-  return drained();
+  return drained() && !unrecovered_;
 }
 
 std::size_t BatchWriter::logged_batches() const {
@@ -117,10 +117,8 @@ void BatchWriter::run_log() {
       }
       std::vector<std::int64_t> folded;
       folded.swap(to_remove_);
-      if (!group.empty()) {
-        folded.insert(folded.end(), unremoved.begin(), unremoved.end());
-        unremoved.clear();
-      }
+      folded.insert(folded.end(), unremoved.begin(), unremoved.end());  // rounds come with work, so no spin
+      unremoved.clear();
       logging_ = true;
       lock.unlock();
       if (!log_group(group, folded)) unremoved.insert(unremoved.end(), folded.begin(), folded.end());
@@ -183,6 +181,10 @@ void BatchWriter::recover() {
     }
   } catch (const std::exception& e) {  // the log is opened again for the first batch
     log_.reset();
+    {
+      const std::lock_guard lock{mutex_};
+      unrecovered_ = true;  // what was not read stays logged for the next start; drains say so
+    }
     if (options_.on_error) options_.on_error(std::string{"ingest log: cannot read it: "} + e.what());
   }
   const std::lock_guard lock{mutex_};
@@ -214,6 +216,7 @@ store::IngestResult BatchWriter::log_items(std::span<const std::shared_ptr<Item>
 
 bool BatchWriter::log_group(std::vector<std::shared_ptr<Item>>& group, const std::vector<std::int64_t>& folded) {
   const store::IngestResult result = log_items(group, folded);
+  bool removed = result.status.ok();
   if (!result.status.ok()) {
     if (options_.on_error) options_.on_error("ingest log: " + result.status.message());
     if (group.size() > 1) {
@@ -223,6 +226,8 @@ bool BatchWriter::log_group(std::vector<std::shared_ptr<Item>>& group, const std
     } else if (!group.empty()) {
       group.front()->result.status = result.status;
     }
+    // Nor should the removals: else one batch a sender keeps resending keeps them all.
+    if (!group.empty() && !folded.empty()) removed = log_items({}, folded).status.ok();
   }
   const auto now = Clock::now();
   for (auto& item : group) {
@@ -230,7 +235,7 @@ bool BatchWriter::log_group(std::vector<std::shared_ptr<Item>>& group, const std
     item->logged_at = now;
     item->result.counts.events = item->batch.events;
   }
-  return result.status.ok();
+  return removed;
 }
 
 // ---- the fold thread ----
@@ -245,8 +250,7 @@ void BatchWriter::open_store() {
 
 bool BatchWriter::fold_due(Clock::time_point now) const {
   if (to_fold_.empty() || !recovered_) return false;
-  if (solo_ > 0 && to_fold_.front()->refused) return true;  // see take_fold_group
-  if (now < retry_at_) return false;
+  if (now < retry_at_) return solo_ > 0;  // in a backoff only NDJSON, whose sender waits (take_fold_group)
   return solo_ > 0 || draining_ > 0 || stopping_ || fold_findings_ >= options_.fold_findings ||
          now >= to_fold_.front()->logged_at + options_.fold_delay;
 }
@@ -256,14 +260,19 @@ void BatchWriter::run_fold() {
   for (;;) {
     const auto now = Clock::now();
     if (fold_due(now)) {
-      std::vector<std::shared_ptr<Item>> group = take_fold_group();
+      const bool retrying = now >= retry_at_;  // else a backoff, and refused batches wait
+      std::vector<std::shared_ptr<Item>> group = take_fold_group(!retrying);
+      if (group.empty()) {  // only refused batches, in a backoff: wait for its end
+        fold_wake_.wait_until(lock, retry_at_);
+        continue;
+      }
       lock.unlock();
       const bool stored = fold(group);
       lock.lock();
-      if (stored) {
+      if (stored && retrying) {
         backoff_ = std::chrono::milliseconds{0};
         retry_at_ = {};
-      } else {  // the log keeps what failed; try again later, less often while it keeps failing
+      } else if (!stored) {  // the log keeps what failed; try again later, less often while it keeps failing
         ++fold_failures_;
         backoff_ = std::min(backoff_.count() ? backoff_ * 2 : options_.retry_delay, options_.retry_delay * 32);
         retry_at_ = Clock::now() + backoff_;
@@ -297,24 +306,26 @@ void BatchWriter::run_fold() {
       item->done = true;
     }
   folds_done_ = true;
+  log_closed_ = true;  // what came now could only wait in the log for the next start
   done_.notify_all();
   log_wake_.notify_one();
 }
 
-std::vector<std::shared_ptr<BatchWriter::Item>> BatchWriter::take_fold_group() {
-  // An NDJSON batch behind one the store has refused goes first: its sender waits for the
-  // answer, and the refused batch stays logged, retried, and reported.
-  if (solo_ > 0 && to_fold_.front()->refused && !to_fold_.front()->solo)
-    for (const auto& item : to_fold_)
-      if (item->solo) return {item};
-  std::vector<std::shared_ptr<Item>> group{to_fold_.front()};
-  if (group.front()->solo) return group;
-  std::size_t findings = group.front()->batch.findings.size();
-  for (std::size_t i = 1; i < to_fold_.size() && !to_fold_[i]->solo &&
-                          findings + to_fold_[i]->batch.findings.size() <= options_.max_fold_findings;
-       ++i) {
-    findings += to_fold_[i]->batch.findings.size();
-    group.push_back(to_fold_[i]);
+// The oldest batches, up to an NDJSON one (which is folded alone). In a backoff, batches the
+// store refused are passed over: an NDJSON sender waits for its answer, and they stay logged
+// and are retried when the backoff ends.
+std::vector<std::shared_ptr<BatchWriter::Item>> BatchWriter::take_fold_group(bool skip_refused) {
+  std::vector<std::shared_ptr<Item>> group;
+  std::size_t findings = 0;
+  for (const auto& item : to_fold_) {
+    if (skip_refused && item->refused) continue;
+    if (item->solo) {
+      if (group.empty()) group.push_back(item);
+      break;
+    }
+    if (!group.empty() && findings + item->batch.findings.size() > options_.max_fold_findings) break;
+    findings += item->batch.findings.size();
+    group.push_back(item);
   }
   return group;
 }

@@ -48,7 +48,7 @@ class BatchWriter {
   /// Parses `batch` on the caller's thread, then blocks until it is committed to the ingest
   /// log. Only then may it be acknowledged: it is durable, and a fold soon after stores its
   /// findings and quarantines its malformed records (before any run: see drain). Counts:
-  /// its events, and its records for the quarantine.
+  /// its events only (what it stores is counted by on_folded).
   store::IngestResult log(const PendingBatch& batch);
 
   /// Parses `batch` and commits it alone, after the folds of everything logged before it;
@@ -56,7 +56,8 @@ class BatchWriter {
   store::IngestResult write(const PendingBatch& batch);
 
   /// Blocks until everything logged before the call is stored. False if a fold failed
-  /// meanwhile (what it did not store stays logged and is retried).
+  /// meanwhile (what it did not store stays logged and is retried), or if the log could not
+  /// be read at the start (what it holds is stored by the next start).
   bool drain();
 
   /// Logged batches not folded yet.
@@ -80,7 +81,7 @@ class BatchWriter {
   void run_fold();
   bool fold(std::vector<std::shared_ptr<Item>>& group);
   bool fold_due(Clock::time_point now) const;
-  std::vector<std::shared_ptr<Item>> take_fold_group();
+  std::vector<std::shared_ptr<Item>> take_fold_group(bool skip_refused);
   static store::IngestResult closed_result();
   void open_store();
 
@@ -105,7 +106,8 @@ class BatchWriter {
   bool recovered_ = false;                     // the log thread read what a stop left
   bool logging_ = false;                       // a round of the log thread is under way
   bool folds_done_ = false;                    // the fold thread has stopped
-  bool log_closed_ = false;                    // the log thread has stopped
+  bool log_closed_ = false;                    // no more logging: the folds have stopped
+  bool unrecovered_ = false;                   // the log could not be read at the start
   Clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_{0};
   bool stopping_ = false;

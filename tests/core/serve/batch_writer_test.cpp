@@ -226,15 +226,17 @@ BOOST_AUTO_TEST_CASE(ndjson_behind_a_batch_the_store_refuses_is_still_answered, 
   test::TempDir dir;
   refuse_poison(dir);
   BatchWriterOptions o = folds_when_asked();
-  o.retry_delay = std::chrono::hours{1};  // the refused batch is not retried meanwhile
+  o.retry_delay = std::chrono::hours{1};  // a backoff the test does not outlast
   BatchWriter writer(dir.path(), o);
   BOOST_REQUIRE(writer.log(poison("firehose poison")).status.ok());
   BOOST_TEST(!writer.drain());
-  const auto r = writer.write(events("http ingest", 5, 1));
+  BOOST_REQUIRE(writer.log(events("firehose good", 7, 1)).status.ok());  // logged after the refused one
+  const auto r = writer.write(events("http ingest", 7, 2));
   BOOST_REQUIRE_MESSAGE(r.status.ok(), r.status.message());
-  BOOST_TEST(r.counts.findings_new == 1u);
+  BOOST_TEST(r.counts.findings_new == 1u);  // finding 8
+  BOOST_TEST(r.counts.stale == 1u);         // finding 7: the good batch logged before it went first
   BOOST_TEST(writer.logged_batches() == 1u);  // the refused one stays logged
-  BOOST_TEST(logged(dir) == 1);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 2);
 }
 
 BOOST_AUTO_TEST_CASE(closing_while_the_store_refuses_answers_waiting_callers_and_keeps_the_log, *boost::unit_test::timeout(60)) {
