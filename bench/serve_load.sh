@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Load on `cspmd serve`: a generated 400,000-event day posted as Firehose requests on
-# loopback with several connections; prints events/s, p50/p99 latency and the daemon's RSS,
-# then checks nothing was lost (the daemon's store holds what a file ingest of the same day
-# holds, and every event sent was received).
+# loopback with several connections; prints events/s acknowledged and stored (the time until
+# the ingest log is folded), p50/p99 latency and the daemon's RSS, then checks nothing was
+# lost (the daemon's store holds what a file ingest of the same day holds, and every event
+# sent was received).
 #
 #   bench/serve_load.sh [--events N] [--connections N] [--batch-mb N] [--gzip] [--soak-seconds S] [--build DIR]
 set -euo pipefail
@@ -64,6 +65,12 @@ done
 
 "$loader" --url "http://127.0.0.1:$port" --key k3y --file "$day" --connections "$connections" \
   --batch-bytes $((batch_mb * 1000000)) --pid "$daemon" --soak-seconds "$soak" $gzip > "$out/load.json"
+# Acknowledged batches are in the ingest log; the time until their findings are all in the
+# store (the daemon folds the log every half second, or sooner when much has gathered).
+pending() { curl -s "http://127.0.0.1:$port/metrics" | awk '/^cspm_ingest_log_batches / {n = $2} END {printf "%d", n}'; }
+t0=$(date +%s%N)
+while [ "$(pending)" != 0 ]; do sleep 0.02; done
+stored_after_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 received=$(curl -s "http://127.0.0.1:$port/metrics" | awk '/^cspm_events_received_total/ {s += $2} END {printf "%d", s}')
 kill -TERM $daemon; wait $daemon || true
 trap - EXIT
@@ -71,13 +78,16 @@ trap - EXIT
 # What a file ingest of the same day stores, for comparison.
 "$build/cspmd" ingest --format json --data-dir "$out/file-store" --report-limit 0 "$day" > "$out/file-ingest.json" 2> /dev/null
 count() { "$build/cspmd" query --data-dir "$1" --format json --sql "SELECT count(*) AS n FROM findings"; }
-python3 - "$out/load.json" "$(count "$out/data")" "$(count "$out/file-store")" "$received" "$events" "$soak" <<'PY'
+python3 - "$out/load.json" "$(count "$out/data")" "$(count "$out/file-store")" "$received" "$events" "$soak" "$stored_after_ms" <<'PY'
 import json, sys
 load, served, filed = json.load(open(sys.argv[1])), json.loads(sys.argv[2]), json.loads(sys.argv[3])
-received, events, soak = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+received, events, soak, stored_ms = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
 print()
 print(f"cspmd serve, Firehose on loopback: {load['requests']} requests, {load['events_acked']} events acknowledged, {load['failed']} failed")
 print(f"  {load['events_per_s']:,.0f} events/s ({load['mb_per_s']:.1f} MB/s of request bodies) in {load['wall_s']:.2f} s")
+stored_s = load['wall_s'] + stored_ms / 1000
+print(f"  all findings stored {stored_ms / 1000:.2f} s after the last acknowledgement: "
+      f"{load['events_acked'] / stored_s:,.0f} events/s to the store")
 print(f"  request latency p50 {load['p50_ms']:.0f} ms, p99 {load['p99_ms']:.0f} ms, max {load['max_ms']:.0f} ms")
 print(f"  daemon RSS {load['daemon_rss_mb']:.0f} MB at the end, peak {load['daemon_peak_rss_mb']:.0f} MB")
 if soak:

@@ -104,7 +104,7 @@ std::size_t BatchWriter::logged_batches() const {
 
 void BatchWriter::run_log() {
   recover();
-  std::vector<std::int64_t> unremoved;  // removals that failed: retried with the next appends
+  std::vector<std::int64_t> unremoved;  // removals that failed: retried with the next round
   std::unique_lock lock{mutex_};
   for (;;) {
     // Logging waits while too much is held unfolded (a fold is due then, or failing).

@@ -63,7 +63,7 @@ HttpResponseMessage firehose(const HttpRequestMessage& req, const IngestRoutesOp
               {{"endpoint", "firehose"}});
   if (!result.status.ok()) {  // not acknowledged: Firehose sends the batch again
     if (o.log) o.log("error", "firehose " + batch.request_id + " not stored: " + result.status.message());
-    return answer(http::status::internal_server_error, "not stored: the store could not take the batch", batch.request_id);
+    return answer(http::status::internal_server_error, "not stored: the ingest log could not take the batch", batch.request_id);
   }
   return answer(http::status::ok, "", batch.request_id);
 }
@@ -147,7 +147,7 @@ std::shared_ptr<BatchWriter> make_ingest_writer(const IngestRoutesOptions& optio
     metrics.add("cspm_ingest_log_folds_total", "Commits that stored logged batches' findings", 1);
   };
   wo.on_error = [log = options.log, &metrics](const std::string& m) {
-    metrics.add("cspm_ingest_log_fold_failures_total", "Folds of the ingest log that failed (retried)", 1);
+    metrics.add("cspm_ingest_log_errors_total", "Ingest log errors: appends, removals, folds (each retried) and reading it at the start", 1);
     if (log) log("error", m);
   };
   return std::make_shared<BatchWriter>(options.data_dir, std::move(wo));

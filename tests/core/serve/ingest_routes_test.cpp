@@ -99,7 +99,7 @@ const HttpHeaders kKey = {{"X-Amz-Firehose-Access-Key", "k3y"}, {"X-Amz-Firehose
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(a_firehose_batch_is_answered_200_once_it_is_in_the_store) {
+BOOST_AUTO_TEST_CASE(a_firehose_batch_is_answered_200_once_it_is_in_the_ingest_log_and_a_fold_stores_it) {
   Daemon d;
   const HttpResponse res = d.post("/firehose", firehose_body("req-1"), kKey);
   BOOST_REQUIRE_MESSAGE(res.status == 200, res.body);
