@@ -30,9 +30,10 @@ struct BatchWriterOptions {
   std::size_t max_logged_findings = 100'000;
   /// After a failed fold, the next attempt waits this long (doubling up to 32 times it).
   std::chrono::milliseconds retry_delay{1000};
-  /// Called on the writer's thread after each fold, with what it stored.
+  /// Called on the fold thread after each fold of logged batches, with what it stored.
   std::function<void(const store::IngestCounts&)> on_folded;
-  /// Called on the writer's thread with what an operator should read (a failed fold).
+  /// Called on the log or the fold thread with what an operator should read (a failed
+  /// append, removal or fold, a log that cannot be read).
   std::function<void(const std::string&)> on_error;
 };
 

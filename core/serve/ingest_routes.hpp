@@ -15,7 +15,7 @@ namespace cspm::core {
 
 
 struct IngestRoutesOptions {
-  std::filesystem::path data_dir;        ///< the store (one connection writes every batch)
+  std::filesystem::path data_dir;        ///< the store and its ingest log
   /// The store's writer, shared with the daemon's runs (they drain it); made if not given.
   std::shared_ptr<BatchWriter> writer;
   std::vector<std::string> firehose_keys;  ///< accepted X-Amz-Firehose-Access-Key values

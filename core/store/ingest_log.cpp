@@ -93,13 +93,6 @@ std::string decode_entry(std::string_view entry, Dictionaries& dictionaries, Par
   return {};
 }
 
-Database open_log(const std::filesystem::path& data_dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec) throw SqliteError(0, data_dir.string() + ": cannot create the data directory: " + ec.message());
-  return Database{ingest_log_file(data_dir).string(), Database::Mode::read_write_create};
-}
-
 }  // namespace
 
 std::filesystem::path ingest_log_file(const std::filesystem::path& data_dir) { return data_dir / "ingest-log.db"; }
@@ -124,7 +117,7 @@ std::string encode_log_entry(const ParsedBatch& batch) {
   return entry;
 }
 
-IngestLog::IngestLog(const std::filesystem::path& data_dir) : data_dir_(data_dir), db_(open_log(data_dir)) {
+IngestLog::IngestLog(const std::filesystem::path& data_dir) : data_dir_(data_dir), db_(open_in_data_dir(data_dir, ingest_log_file(data_dir))) {
   // As the store: a commit that returned survives a power cut. Checkpoints every 16 MB:
   // entries live a second or two, so most pages are freed and reused before then.
   db_.exec("PRAGMA journal_mode = WAL");

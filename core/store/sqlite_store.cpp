@@ -16,14 +16,6 @@ namespace {
 
 constexpr std::size_t kQuarantineText = 64 * 1024;  // enough to see and replay most records
 
-Database open_database(const std::filesystem::path& data_dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
-  if (ec)
-    throw SqliteError(0, data_dir.string() + ": cannot create the data directory: " + ec.message());
-  return Database{store_file(data_dir).string(), Database::Mode::read_write_create};
-}
-
 // 64 bits of the identity: an index key, not a proof (rows are compared in full).
 std::int64_t identity_hash(const Finding& f) {
   const std::uint64_t h = XXH3_64bits_withSeed(f.id.data(), f.id.size(),
@@ -248,7 +240,15 @@ constexpr const char* kWriterCache = "PRAGMA cache_size = -65536";
 
 std::filesystem::path store_file(const std::filesystem::path& data_dir) { return data_dir / "cspm.db"; }
 
-SqliteStore::SqliteStore(const std::filesystem::path& data_dir) : db_(open_database(data_dir)) {
+Database open_in_data_dir(const std::filesystem::path& data_dir, const std::filesystem::path& file) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec)
+    throw SqliteError(0, data_dir.string() + ": cannot create the data directory: " + ec.message());
+  return Database{file.string(), Database::Mode::read_write_create};
+}
+
+SqliteStore::SqliteStore(const std::filesystem::path& data_dir) : db_(open_in_data_dir(data_dir, store_file(data_dir))) {
   // WAL: readers (runs, queries) never block the writer (ingest) or each other.
   // synchronous=FULL: a commit that returned survives a power cut, not only kill -9.
   db_.exec("PRAGMA journal_mode = WAL");

@@ -13,6 +13,9 @@ namespace cspm::store {
 /// The database file inside a data directory.
 std::filesystem::path store_file(const std::filesystem::path& data_dir);
 
+/// Opens `file` (in data_dir) for writing, creating the directory and the file if needed.
+Database open_in_data_dir(const std::filesystem::path& data_dir, const std::filesystem::path& file);
+
 class SqliteStore final : public Store {
  public:
   /// Opens (creating the directory and the file if needed) and migrates the store.
