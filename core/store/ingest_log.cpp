@@ -100,7 +100,7 @@ std::filesystem::path ingest_log_file(const std::filesystem::path& data_dir) { r
 std::string encode_log_entry(const ParsedBatch& batch) {
   std::size_t size = 8;
   for (const RejectedRecord& r : batch.rejected) size += 32 + r.reason.size() + r.record.size();
-  for (const ReceivedFinding& f : batch.findings) size += 12 + (f.dict ? f.packed.size() : f.finding.raw().size());
+  for (const ReceivedFinding& f : batch.findings) size += 12 + (f.body->dict ? f.body->packed.size() : f.body->finding.raw().size());
   std::string entry;
   entry.reserve(size);
   put_varint(entry, batch.rejected.size());
@@ -111,8 +111,9 @@ std::string encode_log_entry(const ParsedBatch& batch) {
     put_bytes(entry, r.record);
   }
   for (const ReceivedFinding& f : batch.findings) {
-    put_varint(entry, static_cast<std::uint64_t>(f.dict));
-    put_bytes(entry, f.dict ? std::string_view{f.packed} : f.finding.raw());
+    const ReceivedBody& b = *f.body;
+    put_varint(entry, static_cast<std::uint64_t>(b.dict));
+    put_bytes(entry, b.dict ? std::string_view{b.packed} : b.finding.raw());
   }
   return entry;
 }

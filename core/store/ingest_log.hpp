@@ -20,7 +20,8 @@ namespace cspm::store {
 std::filesystem::path ingest_log_file(const std::filesystem::path& data_dir);
 
 /// A batch as one log entry: its rejected records, then each finding's dictionary id and
-/// packed JSON (or its text, for dictionary 0), in batch order. Made on the receiving thread.
+/// packed JSON (or its text, for dictionary 0), in batch order. Made on the receiving thread,
+/// before any body is dropped.
 std::string encode_log_entry(const ParsedBatch& batch);
 
 struct LoggedBatch {

@@ -3,6 +3,7 @@
 #include "memory_ingest.hpp"
 
 #include <random>
+#include <stdexcept>
 
 #include <cspm/asff_reader.hpp>
 
@@ -44,13 +45,14 @@ class Collector final : public FindingHandler {
     ReceivedFinding& r = batch_.findings.emplace_back();
     r.key = identity_key(f);
     r.version = {f.updated_at, content_hash(f), observation_state(f), batch_.findings.size() - 1};
+    r.body = std::make_unique<ReceivedBody>();
     if (codec_)
       if (const std::string_view packed = codec_->compress(raw); !packed.empty()) {
-        r.packed.assign(packed);
-        r.dict = dict_;
+        r.body->packed.assign(packed);
+        r.body->dict = dict_;
         raw = {};  // the packed bytes are what is stored
       }
-    r.finding.assign(f, raw);
+    r.body->finding.assign(f, raw);
   }
   void on_malformed(const RecordError& e) override {
     batch_.rejected.push_back({e.line, e.reason, std::string{e.record.substr(0, 64 * 1024)}, e.record_bytes});
@@ -161,7 +163,9 @@ IngestCounts BatchCommitter::write(Store& store, std::span<ParsedBatch* const> b
       version.position = refs[v].position;
       versions.push_back(version);
     }
-    const ReceivedFinding& w = *refs[id.winner].finding;
+    if (!refs[id.winner].finding->body)  // the caller dropped the one body needed: a bug, and nothing is stored
+      throw std::logic_error("the newest version of a finding has no body");
+    const ReceivedBody& w = *refs[id.winner].finding->body;
     if (w.dict) {
       writer->put(w.finding.finding(), PackedRaw{w.dict, w.packed}, versions, counts);
       continue;

@@ -21,13 +21,20 @@ struct RawDictionary {
   std::string bytes;
 };
 
-/// One finding version of a received batch.
-struct ReceivedFinding {
-  IdentityKey key;
-  Version version;        ///< position: its place in the batch
+/// What a received finding version holds to be stored: its fields and its JSON.
+struct ReceivedBody {
   OwnedFinding finding;   ///< without its raw JSON when that is packed
   std::int64_t dict = 0;  ///< of `packed`; 0: finding.raw() is stored as text
   std::string packed;
+};
+
+/// One finding version of a received batch.
+struct ReceivedFinding {
+  IdentityKey key;
+  Version version;  ///< position: its place in the batch
+  /// Null once a newer version of the same finding, to be committed with it, superseded it:
+  /// a commit needs only the key and version of the versions that do not win.
+  std::unique_ptr<ReceivedBody> body;
 };
 
 /// A record of a received batch that goes to the quarantine instead.
@@ -57,8 +64,9 @@ class BatchCommitter {
  public:
   /// Stores `batches` in one transaction: their rejected records in the quarantine, then
   /// each identity's versions from all of them in arrival order (batch, then document), the
-  /// newest (the later one on a tie) as its state. Throws nothing: a failure is the
-  /// result's status, and then nothing of the batches is stored. Counts are the group's.
+  /// newest (the later one on a tie) as its state; only that one needs its body. Throws
+  /// nothing: a failure is the result's status, and then nothing of the batches is stored.
+  /// Counts are the group's.
   IngestResult commit(Store& store, std::span<ParsedBatch* const> batches, Timestamp received_at);
 
   /// The dictionary receivers should pack with: known once a commit found or trained one.

@@ -33,8 +33,8 @@ std::vector<std::string> documents_of(const std::vector<json>& sent) {
 void check_findings(const ParsedBatch& batch, const std::vector<json>& sent) {
   BOOST_REQUIRE_EQUAL(batch.findings.size(), sent.size());
   for (std::size_t i = 0; i < sent.size(); ++i) {
-    BOOST_TEST(json::parse(batch.findings[i].finding.raw()) == sent[i]);
-    BOOST_TEST(batch.findings[i].finding.finding().id == sent[i]["Id"].get<std::string>());
+    BOOST_TEST(json::parse(batch.findings[i].body->finding.raw()) == sent[i]);
+    BOOST_TEST(batch.findings[i].body->finding.finding().id == sent[i]["Id"].get<std::string>());
     BOOST_TEST(batch.findings[i].version.position == i);
   }
 }
@@ -85,7 +85,7 @@ BOOST_AUTO_TEST_CASE(packed_findings_are_read_back_with_the_stores_dictionary) {
     w->commit();
   }
   const ParsedBatch batch = parse_batch("firehose packed", docs, dictionary);
-  for (const ReceivedFinding& f : batch.findings) BOOST_TEST(f.dict == dictionary->id);
+  for (const ReceivedFinding& f : batch.findings) BOOST_TEST(f.body->dict == dictionary->id);
   IngestLog log{dir.path()};
   append(log, batch);
   const std::vector<LoggedBatch> read = log.read(0, 10);

@@ -58,6 +58,30 @@ BOOST_AUTO_TEST_CASE(versions_across_the_batches_of_one_commit_keep_the_newest_a
   BOOST_TEST(r2.counts.stale == 2u);
 }
 
+// Only the versions that do not win may go without their bodies (the daemon drops those
+// of logged versions a newer one supersedes); a winner without one stores nothing.
+BOOST_AUTO_TEST_CASE(versions_that_do_not_win_need_no_body_and_a_winner_without_one_fails_the_commit) {
+  test::TempDir dir;
+  SqliteStore s{dir.path()};
+  ParsedBatch older = parse_batch("older", std::vector{event(versioned("a", "2026-11-26T08:00:00Z", "NEW"))}, {});
+  ParsedBatch newer = parse_batch("newer", std::vector{event(versioned("a", "2026-11-26T10:00:00Z", "NOTIFIED"))}, {});
+  older.findings[0].body.reset();
+  BatchCommitter committer;
+  const auto r = commit(committer, s, {&older, &newer});
+  BOOST_REQUIRE_MESSAGE(r.status.ok(), r.status.message());
+  BOOST_TEST(r.counts.findings == 2u);
+  BOOST_TEST(scalar(s, "SELECT events FROM findings WHERE finding_id = 'a'") == 2);
+  BOOST_TEST(scalar(s, "SELECT count(*) FROM observations") == 2);
+  BOOST_TEST(text(s, "SELECT workflow_status FROM findings WHERE finding_id = 'a'") == "NOTIFIED");
+
+  ParsedBatch newest = parse_batch("newest", std::vector{event(versioned("a", "2026-11-26T12:00:00Z", "RESOLVED"))}, {});
+  newest.findings[0].body.reset();
+  const auto failed = commit(committer, s, {&newest});
+  BOOST_TEST(!failed.status.ok());
+  BOOST_TEST(text(s, "SELECT workflow_status FROM findings WHERE finding_id = 'a'") == "NOTIFIED");
+  BOOST_TEST(scalar(s, "SELECT count(*) FROM observations") == 2);
+}
+
 BOOST_AUTO_TEST_CASE(bad_documents_are_quarantined_under_their_batch_and_place) {
   test::TempDir dir;
   SqliteStore s{dir.path()};
@@ -133,15 +157,15 @@ BOOST_AUTO_TEST_CASE(once_a_dictionary_is_trained_receivers_pack_and_the_json_re
   BatchCommitter committer;
   BOOST_TEST(!committer.dictionary());
   ParsedBatch first = parse_batch("first", batch_of(0, 1100), {});  // text: no dictionary yet
-  BOOST_TEST(first.findings[0].dict == 0);
+  BOOST_TEST(first.findings[0].body->dict == 0);
   BOOST_REQUIRE(commit(committer, s, {&first}).status.ok());
   const auto dictionary = committer.dictionary();
   BOOST_REQUIRE(dictionary);  // trained on the first 1,000 and stored with them
   BOOST_TEST(dictionary->id == scalar(s, "SELECT max(id) FROM raw_dicts"));
 
   ParsedBatch second = parse_batch("second", batch_of(1100, 1300), dictionary);
-  BOOST_TEST(second.findings[0].dict == dictionary->id);  // packed by the receiving thread
-  BOOST_TEST(second.findings[0].finding.raw().empty());
+  BOOST_TEST(second.findings[0].body->dict == dictionary->id);  // packed by the receiving thread
+  BOOST_TEST(second.findings[0].body->finding.raw().empty());
   BOOST_REQUIRE(commit(committer, s, {&second}).status.ok());
   BOOST_TEST(scalar(s, "SELECT count(*) FROM finding_raw WHERE dict > 0") >= 300);
 
@@ -162,7 +186,7 @@ BOOST_AUTO_TEST_CASE(once_a_dictionary_is_trained_receivers_pack_and_the_json_re
   const std::vector<std::string> tiny_docs{test::event(tiny).dump()};
   ParsedBatch small = parse_batch("tiny", tiny_docs, dictionary);
   BOOST_REQUIRE_EQUAL(small.findings.size(), 8u);
-  for (std::size_t i = 0; i < 8; ++i) BOOST_TEST(small.findings[i].finding.finding().id == "t" + std::to_string(i));
+  for (std::size_t i = 0; i < 8; ++i) BOOST_TEST(small.findings[i].body->finding.finding().id == "t" + std::to_string(i));
   BOOST_REQUIRE(commit(committer, s, {&small}).status.ok());
   BOOST_TEST(scalar(s, "SELECT count(DISTINCT finding_id) FROM findings WHERE finding_id LIKE 't%'") == 8);
 
