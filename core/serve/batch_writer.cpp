@@ -1,10 +1,12 @@
 // Two threads. The log thread commits what callers hand it to the ingest log, all that
 // waits in one commit. The fold thread stores logged batches when enough has gathered, when
 // the oldest has waited long enough, when someone drains, or when an NDJSON batch waits
-// for its own commit.
+// for its own commit. Logged batches that will fold together keep one body per finding,
+// so a fold can take all that gathered while the one before it ran.
 #include "batch_writer.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace cspm::core {
 
@@ -16,6 +18,10 @@ struct BatchWriter::Item {
   Timestamp received_at = 0;
   Clock::time_point logged_at{};
   std::uint64_t order = 0;  // place in to_fold_
+  std::uint64_t segment = 0;  // batches of a segment fold together (their bodies were dropped against each other's)
+  std::size_t versions = 0;   // its findings, as counted in fold_findings_
+  std::size_t held = 0;       // of them, with their bodies
+  bool thinned = false;       // a body was dropped: it is read again from the log to fold apart from its segment
   bool folded = false;      // stored (or, solo, answered): leaves to_fold_
   bool refused = false;     // a fold of it failed (it stays, and is retried)
   bool done = false;        // the caller may return
@@ -72,8 +78,12 @@ store::IngestResult BatchWriter::write(const PendingBatch& batch) {
   std::unique_lock lock{mutex_};
   done_.wait(lock, [&] { return recovered_; });  // after what a stop left, which was logged first
   if (folds_done_) return closed_result();
+  close_segment();  // logged batches before and after it fold apart
   item->order = enqueued_++;
-  fold_findings_ += item->batch.findings.size();
+  item->segment = next_segment_++;
+  item->versions = item->held = item->batch.findings.size();
+  fold_findings_ += item->versions;
+  held_findings_ += item->held;
   ++solo_;
   to_fold_.push_back(item);
   fold_wake_.notify_one();
@@ -100,6 +110,11 @@ std::size_t BatchWriter::logged_batches() const {
   return to_fold_.size() - solo_;
 }
 
+std::size_t BatchWriter::held_findings() const {
+  const std::lock_guard lock{mutex_};
+  return held_findings_;
+}
+
 // ---- the log thread ----
 
 void BatchWriter::run_log() {
@@ -108,7 +123,8 @@ void BatchWriter::run_log() {
   std::unique_lock lock{mutex_};
   for (;;) {
     // Logging waits while too much is held unfolded (a fold is due then, or failing).
-    const bool can_log = !to_log_.empty() && fold_findings_ < options_.max_logged_findings;
+    const bool can_log = !to_log_.empty() && held_findings_ < options_.max_logged_findings &&
+                         fold_findings_ < options_.max_fold_findings;
     if (can_log || !to_remove_.empty()) {
       std::vector<std::shared_ptr<Item>> group;
       if (can_log) {
@@ -125,11 +141,7 @@ void BatchWriter::run_log() {
       lock.lock();
       logging_ = false;
       for (auto& item : group) {
-        if (item->result.status.ok() && item->seq) {
-          item->order = enqueued_++;
-          fold_findings_ += item->batch.findings.size();
-          to_fold_.push_back(item);
-        }
+        if (item->result.status.ok() && item->seq) enqueue_logged(item);
         item->done = true;
       }
       done_.notify_all();
@@ -174,9 +186,7 @@ void BatchWriter::recover() {
         item->seq = after = l.seq;
         item->received_at = l.received_at;
         item->logged_at = Clock::now() - options_.fold_delay;  // due at once
-        item->order = enqueued_++;
-        fold_findings_ += item->batch.findings.size();
-        to_fold_.push_back(std::move(item));
+        enqueue_logged(item);
       }
     }
   } catch (const std::exception& e) {  // the log is opened again for the first batch
@@ -243,6 +253,9 @@ bool BatchWriter::log_group(std::vector<std::shared_ptr<Item>>& group, const std
 void BatchWriter::open_store() {
   if (store_) return;
   store_ = std::make_unique<store::SqliteStore>(data_dir_);
+  // A fold rewrites the pages of every finding it stores, and a day's store is ~100 MB: a
+  // cache that holds them spares re-reading what a smaller one spilled mid-fold.
+  store_->database().exec("PRAGMA cache_size = -262144");
   // Every 256 MB of WAL rather than SQLite's 64 MB: folds rewrite the same pages, and a
   // checkpoint copies a page once however often it changed.
   checkpointer_ = std::make_unique<store::WalCheckpointer>(store_->database(), 65536, 262144);
@@ -277,11 +290,15 @@ void BatchWriter::run_fold() {
         backoff_ = std::min(backoff_.count() ? backoff_ * 2 : options_.retry_delay, options_.retry_delay * 32);
         retry_at_ = Clock::now() + backoff_;
       }
-      // What failed stays, in order.
+      // What failed stays, in order, each batch whole or read again: it may fold with any.
       for (const auto& item : group) {
         if (item->solo) item->done = true;
-        if (!item->folded) continue;
-        fold_findings_ -= item->batch.findings.size();
+        if (!item->folded) {
+          item->segment = next_segment_++;
+          continue;
+        }
+        fold_findings_ -= item->versions;
+        held_findings_ -= item->held;
         if (item->solo) --solo_;
         else to_remove_.push_back(item->seq);
       }
@@ -323,14 +340,85 @@ std::vector<std::shared_ptr<BatchWriter::Item>> BatchWriter::take_fold_group(boo
       if (group.empty()) group.push_back(item);
       break;
     }
-    if (!group.empty() && findings + item->batch.findings.size() > options_.max_fold_findings) break;
-    findings += item->batch.findings.size();
+    // A segment is never split: its batches hold one body per finding between them.
+    if (!group.empty() && findings + item->versions > options_.max_fold_findings && item->segment != group.back()->segment)
+      break;
+    findings += item->versions;
     group.push_back(item);
   }
+  // The fold reads these batches without the lock: later ones must not drop their bodies.
+  if (std::any_of(group.begin(), group.end(), [&](const auto& item) { return item->segment == segment_; }))
+    close_segment();
   return group;
 }
 
+void BatchWriter::enqueue_logged(const std::shared_ptr<Item>& item) {
+  if (segment_versions_ >= options_.max_fold_findings) close_segment();
+  item->order = enqueued_++;
+  item->segment = segment_;
+  item->versions = item->held = item->batch.findings.size();
+  fold_findings_ += item->versions;
+  held_findings_ += item->held;
+  segment_versions_ += item->versions;
+  for (std::size_t i = 0; i < item->batch.findings.size(); ++i) {
+    store::ReceivedFinding& version = item->batch.findings[i];
+    bool inserted = false;
+    const std::uint32_t at =
+        segment_index_.find_or_insert(version.key, static_cast<std::uint32_t>(segment_holders_.size()), inserted);
+    if (inserted) {
+      segment_holders_.push_back({item.get(), static_cast<std::uint32_t>(i)});
+      continue;
+    }
+    Holder& holder = segment_holders_[at];
+    store::ReceivedFinding& held = holder.item->batch.findings[holder.finding];
+    if (version.version.updated_at >= held.version.updated_at) {  // the later one wins a tie, as in a commit
+      drop_body(*holder.item, held);
+      holder = {item.get(), static_cast<std::uint32_t>(i)};
+    } else {
+      drop_body(*item, version);
+    }
+  }
+  to_fold_.push_back(item);
+}
+
+void BatchWriter::drop_body(Item& owner, store::ReceivedFinding& version) {
+  version.body.reset();
+  --owner.held;
+  --held_findings_;
+  owner.thinned = true;
+}
+
+void BatchWriter::close_segment() {
+  segment_ = next_segment_++;
+  segment_versions_ = 0;
+  segment_index_ = {};
+  segment_holders_ = {};
+}
+
+// A batch that lost bodies to others of its segment, whole again from its log entry.
+bool BatchWriter::reread(Item& item) {
+  try {
+    if (!reread_log_) reread_log_ = std::make_unique<store::IngestLog>(data_dir_);
+    std::vector<store::LoggedBatch> got = reread_log_->read(item.seq - 1, 1);
+    if (got.empty() || got.front().seq != item.seq)
+      throw std::runtime_error("entry " + std::to_string(item.seq) + " is gone");
+    item.batch = std::move(got.front().batch);
+  } catch (const std::exception& e) {
+    if (options_.on_error) options_.on_error("ingest log: cannot read " + item.batch.source + " again: " + e.what());
+    return false;
+  }
+  item.thinned = false;
+  const std::lock_guard lock{mutex_};
+  held_findings_ += item.batch.findings.size() - item.held;
+  item.held = item.batch.findings.size();
+  return true;
+}
+
 bool BatchWriter::fold(std::vector<std::shared_ptr<Item>>& group) {
+  // A refused batch folds apart from its segment: whole, if its entry can be read again
+  // (else a commit that needs a dropped body fails, and it stays logged).
+  for (auto& item : group)
+    if (item->refused && item->thinned) reread(*item);
   const auto commit = [&](std::span<const std::shared_ptr<Item>> items) {
     std::vector<store::ParsedBatch*> batches;
     Timestamp received_at = 0;
@@ -369,7 +457,12 @@ bool BatchWriter::fold(std::vector<std::shared_ptr<Item>>& group) {
   if (r.status.ok() || group.size() == 1) {
     settle(group, std::move(r));
   } else {
-    for (auto& item : group) settle({&item, 1}, commit({&item, 1}));
+    for (auto& item : group) {
+      store::IngestResult alone;
+      if (item->thinned && !reread(*item)) alone.status = Status::failure("its log entry could not be read again");
+      else alone = commit({&item, 1});
+      settle({&item, 1}, std::move(alone));
+    }
   }
   return all;
 }

@@ -24,9 +24,12 @@ struct BatchWriterOptions {
   /// waited `fold_delay`: larger folds write each finding's pages once for more versions.
   std::size_t fold_findings = 50'000;
   std::chrono::milliseconds fold_delay{500};
-  /// At most this many versions per fold transaction.
-  std::size_t max_fold_findings = 100'000;
-  /// Logged but unfolded versions held in memory; beyond it, logging waits for a fold.
+  /// At most this many versions per fold transaction (a file ingest's default batch), and
+  /// logged but unfolded: beyond it, logging waits for a fold.
+  std::size_t max_fold_findings = 500'000;
+  /// Logged but unfolded findings whose bodies are held in memory; beyond it, logging waits
+  /// for a fold. A version that a newer one in the same fold supersedes drops its body when
+  /// the newer one is logged, so under load this bounds distinct findings, not versions.
   std::size_t max_logged_findings = 100'000;
   /// After a failed fold, the next attempt waits this long (doubling up to 32 times it).
   std::chrono::milliseconds retry_delay{1000};
@@ -63,6 +66,8 @@ class BatchWriter {
 
   /// Logged batches not folded yet.
   std::size_t logged_batches() const;
+  /// Of their findings, those whose bodies are held in memory (max_logged_findings).
+  std::size_t held_findings() const;
 
   /// Logs what waits to be logged and folds the whole log, unless folds fail: then what
   /// was logged stays for the next start, and callers still waiting are answered with a
@@ -83,13 +88,19 @@ class BatchWriter {
   bool fold(std::vector<std::shared_ptr<Item>>& group);
   bool fold_due(Clock::time_point now) const;
   std::vector<std::shared_ptr<Item>> take_fold_group(bool skip_refused);
+  bool reread(Item& item);
   static store::IngestResult closed_result();
   void open_store();
+  // Under mutex_: a logged batch joins to_fold_ and the open segment.
+  void enqueue_logged(const std::shared_ptr<Item>& item);
+  void drop_body(Item& owner, store::ReceivedFinding& version);
+  void close_segment();
 
   std::filesystem::path data_dir_;
   BatchWriterOptions options_;
   std::unique_ptr<store::IngestLog> log_;      // the log thread's
   std::unique_ptr<store::SqliteStore> store_;  // the fold thread's
+  std::unique_ptr<store::IngestLog> reread_log_;  // the fold thread's
   std::unique_ptr<store::WalCheckpointer> checkpointer_;
   store::BatchCommitter committer_;
 
@@ -100,6 +111,18 @@ class BatchWriter {
   std::deque<std::shared_ptr<Item>> to_fold_;  // logged (or NDJSON, alone), in order
   std::vector<std::int64_t> to_remove_;        // seqs folded, to remove from the log
   std::size_t fold_findings_ = 0;              // versions in to_fold_
+  std::size_t held_findings_ = 0;              // of them, with their bodies
+  // The open segment: logged batches that will fold together, so that of each finding's
+  // versions in them only the newest keeps its body. Closed when a fold takes it, before an
+  // NDJSON batch, and at max_fold_findings versions.
+  struct Holder {
+    Item* item;
+    std::uint32_t finding;
+  };
+  std::uint64_t segment_ = 1, next_segment_ = 2;
+  std::size_t segment_versions_ = 0;
+  store::IdentityIndex segment_index_;         // finding -> segment_holders_ slot
+  std::vector<Holder> segment_holders_;        // the version with the body, per finding
   std::uint64_t enqueued_ = 0;                 // items ever put in to_fold_ (their order)
   std::uint64_t fold_failures_ = 0;
   std::size_t draining_ = 0;

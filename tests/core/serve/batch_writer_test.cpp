@@ -134,6 +134,56 @@ BOOST_AUTO_TEST_CASE(ndjson_is_committed_alone_after_what_was_logged_before_it) 
   BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 3);
 }
 
+// Finding `id` as updated at `updated_at`, with a title that tells the versions apart.
+std::string version(const std::string& id, const std::string& updated_at) {
+  json e = json::parse(event(0));
+  auto& f = e["detail"]["findings"][0];
+  f["Id"] = id;
+  f["UpdatedAt"] = updated_at;
+  f["Title"] = "as of " + updated_at;
+  return e.dump();
+}
+
+BOOST_AUTO_TEST_CASE(logged_versions_a_newer_one_supersedes_drop_their_bodies_and_all_are_counted) {
+  test::TempDir dir;
+  { store::SqliteStore init(dir.path()); }
+  BatchWriter writer(dir.path(), folds_when_asked());
+  const std::vector<std::string> times = {"2026-11-20T10:00:00Z", "2026-11-22T10:00:00Z", "2026-11-21T10:00:00Z",
+                                          "2026-11-22T10:00:00Z"};
+  for (std::size_t b = 0; b < times.size(); ++b)
+    BOOST_REQUIRE(writer.log({"firehose v" + std::to_string(b), {version("finding-x", times[b]), event(100 + int(b))}, {}})
+                      .status.ok());
+  BOOST_TEST(writer.logged_batches() == 4u);
+  BOOST_TEST(writer.held_findings() == 5u);  // finding-x once (the last of the tie), and four others
+  BOOST_TEST(writer.drain());
+  BOOST_TEST(writer.held_findings() == 0u);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 5);
+  BOOST_TEST(count(dir, "SELECT events FROM finding_states WHERE finding_id = 'finding-x'") == 4);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings WHERE finding_id = 'finding-x' AND "
+                        "title = 'as of 2026-11-22T10:00:00Z'") == 1);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM observations o JOIN findings f ON o.finding = f.row "
+                        "WHERE f.finding_id = 'finding-x'") == 3);  // one per distinct UpdatedAt
+  BOOST_TEST(check_raw_json(dir) == 5);
+}
+
+// max_logged_findings bounds bodies held, not versions: a finding sent again and again
+// holds one body however often it is logged.
+BOOST_AUTO_TEST_CASE(logging_waits_for_bodies_held_not_for_versions, *boost::unit_test::timeout(60)) {
+  test::TempDir dir;
+  { store::SqliteStore init(dir.path()); }
+  BatchWriterOptions o = folds_when_asked();
+  o.max_logged_findings = 2;
+  BatchWriter writer(dir.path(), o);
+  for (int day = 10; day < 20; ++day)
+    BOOST_REQUIRE(writer.log({"firehose day " + std::to_string(day),
+                              {version("finding-x", "2026-11-" + std::to_string(day) + "T10:00:00Z")}, {}})
+                      .status.ok());
+  BOOST_TEST(writer.logged_batches() == 10u);
+  BOOST_TEST(writer.held_findings() == 1u);
+  BOOST_TEST(writer.drain());
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings WHERE title = 'as of 2026-11-19T10:00:00Z'") == 1);
+}
+
 BOOST_AUTO_TEST_CASE(batches_acknowledged_before_a_crash_are_stored_by_the_next_start) {
   test::TempDir dir;
   { store::SqliteStore init(dir.path()); }
@@ -237,6 +287,33 @@ BOOST_AUTO_TEST_CASE(ndjson_behind_a_batch_the_store_refuses_is_still_answered, 
   BOOST_TEST(r.counts.stale == 1u);         // finding 7: the good batch logged before it went first
   BOOST_TEST(writer.logged_batches() == 1u);  // the refused one stays logged
   BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 2);
+}
+
+// A batch that lost a body to a newer version in another batch of its fold, then refused
+// by the store, folds alone: it is read again from the log, whole.
+BOOST_AUTO_TEST_CASE(a_refused_batch_that_lost_bodies_is_read_again_to_fold_alone, *boost::unit_test::timeout(60)) {
+  test::TempDir dir;
+  refuse_poison(dir);
+  BatchWriterOptions o = folds_when_asked();
+  o.retry_delay = std::chrono::milliseconds{1};
+  BatchWriter writer(dir.path(), o);
+  BOOST_REQUIRE(writer.log({"firehose newer", {version("finding-x", "2026-11-22T10:00:00Z")}, {}}).status.ok());
+  json poisoned = json::parse(poison("p").documents[0]);
+  BOOST_REQUIRE(writer.log({"firehose older", {poisoned.dump(), version("finding-x", "2026-11-21T10:00:00Z")}, {}})
+                    .status.ok());
+  BOOST_TEST(writer.held_findings() == 2u);  // the older finding-x dropped its body
+  BOOST_TEST(!writer.drain());               // the fold of both fails; alone, the newer one is stored
+  BOOST_TEST(writer.logged_batches() == 1u);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings WHERE title = 'as of 2026-11-22T10:00:00Z'") == 1);
+  BOOST_TEST(writer.held_findings() == 2u);  // the refused batch, whole again
+  store::SqliteStore(dir.path()).database().exec("DROP TRIGGER refuse");
+  bool drained = writer.drain();
+  if (!drained) drained = writer.drain();  // a retry begun before the drop may fail once more
+  BOOST_TEST(drained);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 2);
+  BOOST_TEST(count(dir, "SELECT events FROM finding_states WHERE finding_id = 'finding-x'") == 2);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings WHERE title = 'as of 2026-11-22T10:00:00Z'") == 1);
+  BOOST_TEST(check_raw_json(dir) == 2);
 }
 
 BOOST_AUTO_TEST_CASE(closing_while_the_store_refuses_answers_waiting_callers_and_keeps_the_log, *boost::unit_test::timeout(60)) {
