@@ -25,7 +25,8 @@ inline IdentityKey identity_key(const Finding& f) {
   return {h.low64, h.high64};
 }
 
-// Identity -> index into a batch's pending winners, by open addressing: a lookup reads one
+// Identity -> index into a vector (a batch's pending winners, the writer's known rows), by
+// open addressing: a lookup reads one
 // slot where std::unordered_map chased a node, and an insert allocates nothing. It runs for
 // every finding ingested.
 class IdentityIndex {
@@ -36,6 +37,14 @@ class IdentityIndex {
   void clear() {
     std::fill(slots_.begin(), slots_.end(), Slot{});
     size_ = 0;
+  }
+  static constexpr std::uint32_t kNone = 0xffffffff;
+  /// The value stored for `key`, or kNone.
+  std::uint32_t find(const IdentityKey& key) const {
+    if (slots_.empty()) return kNone;
+    const std::size_t mask = capacity() - 1;
+    for (std::size_t i = key.low & mask;; i = (i + 1) & mask)
+      if (slots_[i].value == kEmpty || slots_[i].key == key) return slots_[i].value;
   }
   /// The value stored for `key`, or `value` after storing it; `inserted` tells which.
   std::uint32_t find_or_insert(const IdentityKey& key, std::uint32_t value, bool& inserted) {
@@ -50,7 +59,7 @@ class IdentityIndex {
   }
 
  private:
-  static constexpr std::uint32_t kEmpty = 0xffffffff;
+  static constexpr std::uint32_t kEmpty = kNone;
   struct Slot {
     IdentityKey key{0, 0};
     std::uint32_t value = kEmpty;

@@ -40,9 +40,9 @@ bool newer(const Origin& v, const Origin& than) {
 
 class SqliteWriter final : public StoreWriter {
  public:
-  SqliteWriter(Database& db, TextIds& texts, Timestamp received_at, std::int64_t ingest_id)
+  SqliteWriter(Database& db, TextIds& texts, KnownRows& known, Timestamp received_at, std::int64_t ingest_id)
       : db_(db), tx_(db), received_at_(received_at), ingest_id_(ingest_id),
-        texts_(texts),
+        texts_(texts), known_(known),
         find_(db.prepare("SELECT rowid, updated_at, content_hash, product_arn, finding_id, ingest_id, "
                          "position FROM finding_states WHERE identity_hash = ?1")),
         raw_(db.prepare("INSERT OR REPLACE INTO finding_raw (finding, dict, raw) VALUES (?1, ?2, ?3)")),
@@ -56,6 +56,7 @@ class SqliteWriter final : public StoreWriter {
             "ON CONFLICT (record_hash, reason) DO UPDATE SET last_seen = excluded.last_seen, "
             "times = times + 1")) {
     texts_.begin();
+    known_.begin(db_);
     auto seq = db.prepare("SELECT coalesce(max(change_seq), 0) FROM finding_states");
     seq.step();
     change_seq_ = seq.integer(0);
@@ -76,18 +77,25 @@ class SqliteWriter final : public StoreWriter {
   void put(const Finding& latest, PackedRaw raw, std::span<const Version> versions,
            IngestCounts& counts) override {
     const std::int64_t identity = identity_hash(latest);
-    find_.bind(1, identity);
+    const IdentityKey key = identity_key(latest);
     std::int64_t row = 0;
     Origin stored_state;
     bool stored = false;
-    while (!stored && find_.step()) {  // rows sharing the hash: compare the identity itself
-      if (find_.text(3) != latest.product_arn || find_.text(4) != latest.id) continue;
+    if (const KnownRow* known = known_.find(key)) {
       stored = true;
-      row = find_.integer(0);
-      stored_state = {find_.integer(1), static_cast<std::uint64_t>(find_.integer(2)), find_.integer(5),
-                      static_cast<std::uint64_t>(find_.integer(6))};
+      row = known->row;
+      stored_state = {known->updated_at, known->content, known->ingest, known->position};
+    } else {
+      find_.bind(1, identity);
+      while (!stored && find_.step()) {  // rows sharing the hash: compare the identity itself
+        if (find_.text(3) != latest.product_arn || find_.text(4) != latest.id) continue;
+        stored = true;
+        row = find_.integer(0);
+        stored_state = {find_.integer(1), static_cast<std::uint64_t>(find_.integer(2)), find_.integer(5),
+                        static_cast<std::uint64_t>(find_.integer(6))};
+      }
+      find_.reset();
     }
-    find_.reset();
 
     // Classify each version against the state it met, as an event-by-event load would.
     // The winner is the newest version, the latest in the input on a tie (as the ingest chose
@@ -113,8 +121,7 @@ class SqliteWriter final : public StoreWriter {
       current = origin;
     }
 
-    const std::uint64_t content = content_hash(latest);
-    winner.content = content;
+    const std::uint64_t content = winner.content;  // latest's: the callers hashed each version as they read it
     const auto events = static_cast<std::int64_t>(versions.size());
     const int n = finding_column_count();
     if (!stored) {
@@ -125,6 +132,7 @@ class SqliteWriter final : public StoreWriter {
       insert_.run();
       row = db_.last_insert_rowid();
       write_raw(row, raw);
+      known_.put(key, {row, winner.updated_at, content, ingest_id_, winner.position});
     } else if (newer(winner, stored_state)) {
       bind_finding(update_, 1, latest, resources_, texts_);
       update_.bind(n + 1, received_at_).bind(n + 2, events).bind(n + 3, ++change_seq_)
@@ -132,8 +140,10 @@ class SqliteWriter final : public StoreWriter {
           .bind(n + 6, static_cast<std::int64_t>(winner.position)).bind(n + 7, row);
       update_.run();
       write_raw(row, raw);
+      known_.put(key, {row, winner.updated_at, content, ingest_id_, winner.position});
     } else {
       touch_.bind(1, received_at_).bind(2, events).bind(3, row).run();
+      known_.put(key, {row, stored_state.updated_at, stored_state.content, stored_state.ingest, stored_state.position});
     }
     for (const Version& v : versions) observations_.push_back({v.updated_at, row, v.state});
   }
@@ -155,7 +165,10 @@ class SqliteWriter final : public StoreWriter {
   }
 
   ~SqliteWriter() override {
-    if (!committed_) texts_.rollback();  // the transaction rolls back with tx_
+    if (!committed_) {  // the transaction rolls back with tx_
+      texts_.rollback();
+      known_.rollback();
+    }
   }
 
   void commit() override {
@@ -227,6 +240,7 @@ class SqliteWriter final : public StoreWriter {
   std::int64_t ingest_id_;
   std::int64_t change_seq_ = 0;
   TextIds& texts_;
+  KnownRows& known_;
   bool committed_ = false;
   Statement find_, raw_, insert_, update_, touch_, observe_, quarantine_;
   std::string resources_;
@@ -261,7 +275,7 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir) : db_(open_in_da
 SqliteStore::~SqliteStore() = default;
 
 std::unique_ptr<StoreWriter> SqliteStore::begin_write(Timestamp received_at, std::int64_t ingest_id) {
-  return std::make_unique<SqliteWriter>(db_, texts_, received_at, ingest_id);
+  return std::make_unique<SqliteWriter>(db_, texts_, known_, received_at, ingest_id);
 }
 
 std::uint64_t SqliteStore::prune_observations(Timestamp before) {

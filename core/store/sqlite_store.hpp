@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "known_rows.hpp"
 #include "sqlite.hpp"
 #include "sqlite_ledger.hpp"
 #include "text_dictionary.hpp"
@@ -44,6 +45,7 @@ class SqliteStore final : public Store {
   Database db_;
   SqliteLedger ledger_{db_};  // after db_: it keeps a reference
   TextIds texts_{db_};        // kept across write transactions (one writer at a time)
+  KnownRows known_;           // likewise
 };
 
 }  // namespace cspm::store

@@ -192,6 +192,30 @@ BOOST_AUTO_TEST_CASE(shared_texts_stay_right_across_rollbacks_and_other_connecti
   BOOST_TEST(scalar(s, "SELECT count(*) FROM texts WHERE text LIKE '%title%'") == 2);
 }
 
+// A connection remembers the rows it wrote (to skip looking them up again): what a rolled
+// back transaction wrote, and what another connection changed since, must not be believed.
+BOOST_AUTO_TEST_CASE(rows_a_connection_remembers_stay_right_across_rollbacks_and_other_connections) {
+  test::TempDir dir;
+  SqliteStore s{dir.path()}, other{dir.path()};
+  test::FindingFactory ff;
+  {
+    IngestCounts c;
+    auto w = s.begin_write(kT0, 0);
+    const Finding f = ff.make("a", kT0);
+    const Version v = version_of(f);
+    w->put(f, PackedRaw{"{}"}, std::span<const Version>{&v, 1}, c);
+  }  // rolled back: "a" has no row
+  BOOST_TEST(put_all(s, {ff.make("a", kT0 + 1)}).findings_new == 1u);
+  BOOST_TEST(scalar(s, "SELECT count(*) FROM findings WHERE finding_id = 'a'") == 1);
+
+  BOOST_TEST(put_all(other, {ff.make("a", kT0 + 3)}).findings_updated == 1u);  // newer, by another connection
+  const auto late = put_all(s, {ff.make("a", kT0 + 2)});  // newer than what `s` wrote, older than the row
+  BOOST_TEST(late.stale == 1u);
+  BOOST_TEST(late.findings_updated == 0u);
+  BOOST_TEST(scalar(s, "SELECT updated_at FROM findings WHERE finding_id = 'a'") == kT0 + 3);
+  BOOST_TEST(scalar(s, "SELECT events FROM findings WHERE finding_id = 'a'") == 3);
+}
+
 BOOST_AUTO_TEST_CASE(selection_by_window_and_by_watermark) {
   test::TempDir dir;
   SqliteStore s{dir.path()};
