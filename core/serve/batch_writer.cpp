@@ -146,6 +146,11 @@ void BatchWriter::run_log() {
       }
       done_.notify_all();
       fold_wake_.notify_one();
+      std::vector<std::unique_ptr<store::ReceivedBody>> dropped;
+      dropped.swap(dropped_);
+      lock.unlock();
+      dropped.clear();
+      lock.lock();
       continue;
     }
     if (stopping_ && folds_done_) break;
@@ -179,6 +184,7 @@ void BatchWriter::recover() {
     for (std::int64_t after = 0;;) {
       std::vector<store::LoggedBatch> logged = log_->read(after, 64);
       if (logged.empty()) break;
+      std::vector<std::unique_ptr<store::ReceivedBody>> dropped;  // freed once the lock is released
       const std::lock_guard lock{mutex_};
       for (store::LoggedBatch& l : logged) {
         auto item = std::make_shared<Item>();
@@ -188,6 +194,7 @@ void BatchWriter::recover() {
         item->logged_at = Clock::now() - options_.fold_delay;  // due at once
         enqueue_logged(item);
       }
+      dropped.swap(dropped_);
     }
   } catch (const std::exception& e) {  // the log is opened again for the first batch
     log_.reset();
@@ -382,7 +389,7 @@ void BatchWriter::enqueue_logged(const std::shared_ptr<Item>& item) {
 }
 
 void BatchWriter::drop_body(Item& owner, store::ReceivedFinding& version) {
-  version.body.reset();
+  dropped_.push_back(std::move(version.body));
   --owner.held;
   --held_findings_;
   owner.thinned = true;

@@ -123,6 +123,7 @@ class BatchWriter {
   std::size_t segment_versions_ = 0;
   store::IdentityIndex segment_index_;         // finding -> segment_holders_ slot
   std::vector<Holder> segment_holders_;        // the version with the body, per finding
+  std::vector<std::unique_ptr<store::ReceivedBody>> dropped_;  // freed by the log thread, unlocked
   std::uint64_t enqueued_ = 0;                 // items ever put in to_fold_ (their order)
   std::uint64_t fold_failures_ = 0;
   std::size_t draining_ = 0;

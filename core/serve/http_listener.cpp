@@ -206,7 +206,7 @@ class HttpListener::Impl::Session final : public SessionBase, public std::enable
   std::shared_ptr<Impl> owner_;
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<RequestBody>> parser_;
   HttpRequestMessage request_;
   std::shared_ptr<HttpResponseMessage> response_;
   std::shared_ptr<std::array<char, 16384>> drain_;

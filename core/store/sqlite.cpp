@@ -8,6 +8,10 @@
 namespace cspm::store {
 
 Database::Database(const std::string& path, Mode mode) : path_(path) {
+  // Before SQLite initializes (the first open): without memory statistics, which nothing
+  // reads, its allocations take no process-wide mutex.
+  static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)configured;
   const int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY
                                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   // Writers append to the WAL through a buffer (wal_write_buffer.hpp); readers write nothing.
