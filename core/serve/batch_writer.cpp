@@ -272,6 +272,7 @@ bool BatchWriter::fold_due(Clock::time_point now) const {
   if (to_fold_.empty() || !recovered_) return false;
   if (now < retry_at_) return solo_ > 0;  // in a backoff only NDJSON, whose sender waits (take_fold_group)
   return solo_ > 0 || draining_ > 0 || stopping_ || fold_findings_ >= options_.fold_findings ||
+         fold_findings_ >= options_.max_fold_findings || held_findings_ >= options_.max_logged_findings ||  // logging waits
          now >= to_fold_.front()->logged_at + options_.fold_delay;
 }
 
@@ -422,10 +423,10 @@ bool BatchWriter::reread(Item& item) {
 }
 
 bool BatchWriter::fold(std::vector<std::shared_ptr<Item>>& group) {
-  // A refused batch folds apart from its segment: whole, if its entry can be read again
-  // (else a commit that needs a dropped body fails, and it stays logged).
-  for (auto& item : group)
-    if (item->refused && item->thinned) reread(*item);
+  // A refused batch folds apart from its segment, so only whole: one whose entry cannot be
+  // read again now waits in the log (a commit that needed a dropped body would fail the rest).
+  const bool whole = std::erase_if(group, [&](const auto& item) { return item->refused && item->thinned && !reread(*item); }) == 0;
+  if (group.empty()) return false;
   const auto commit = [&](std::span<const std::shared_ptr<Item>> items) {
     std::vector<store::ParsedBatch*> batches;
     Timestamp received_at = 0;
@@ -471,7 +472,7 @@ bool BatchWriter::fold(std::vector<std::shared_ptr<Item>>& group) {
       settle({&item, 1}, std::move(alone));
     }
   }
-  return all;
+  return all && whole;
 }
 
 }  // namespace cspm::core

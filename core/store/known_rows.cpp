@@ -7,7 +7,7 @@ void KnownRows::begin(Database& db) {
   auto version = db.prepare("PRAGMA data_version");
   version.step();
   const std::int64_t now = version.integer(0);
-  if (now != data_version_) clear();
+  if (now != data_version_ || db.total_changes() != changes_) clear();
   data_version_ = now;
 }
 

@@ -21,15 +21,18 @@ struct KnownRow {
 };
 
 /// Lives as long as its store connection, like TextIds, and serves each write transaction
-/// in turn. Only writers change finding_states rows: those of this connection keep the
-/// cache true, and a commit by any other connection (another process's ingest) is seen by
-/// begin() through PRAGMA data_version, which then forgets everything. At `capacity`
-/// findings it also starts over: a month's store need not be held whole.
+/// in turn: the writers of this connection keep it true. begin() forgets everything if
+/// anything else may have changed rows since: another connection's commit (another
+/// process's ingest), seen through PRAGMA data_version, or a write on this connection
+/// between transactions, seen through its count of changes. At `capacity` findings it also
+/// starts over: a month's store need not be held whole.
 class KnownRows {
  public:
   explicit KnownRows(std::size_t capacity = 500'000) : capacity_(capacity) {}
   /// Inside the write transaction, before any find().
   void begin(Database& db);
+  /// After the transaction committed.
+  void commit(Database& db) { changes_ = db.total_changes(); }
   /// The transaction did not commit: what it put may not be true.
   void rollback() { clear(); }
   const KnownRow* find(const IdentityKey& key) {
@@ -42,6 +45,7 @@ class KnownRows {
   void clear();
   std::size_t capacity_;
   std::int64_t data_version_ = -1;
+  std::int64_t changes_ = -1;
   IdentityIndex index_;
   std::vector<KnownRow> rows_;
 };

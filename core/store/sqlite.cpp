@@ -71,6 +71,7 @@ Statement Database::prepare_one(std::string_view sql) {
 
 std::int64_t Database::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
 int Database::changes() const noexcept { return sqlite3_changes(db_); }
+std::int64_t Database::total_changes() const noexcept { return sqlite3_total_changes64(db_); }
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 

@@ -40,6 +40,8 @@ class Database {
   Statement prepare_one(std::string_view sql);
   std::int64_t last_insert_rowid() const noexcept;
   int changes() const noexcept;
+  /// Rows this connection inserted, updated or deleted since it was opened.
+  std::int64_t total_changes() const noexcept;
   sqlite3* handle() const noexcept { return db_; }
   const std::string& path() const noexcept { return path_; }
 

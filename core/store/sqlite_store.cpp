@@ -104,7 +104,10 @@ class SqliteWriter final : public StoreWriter {
       return a.updated_at != b.updated_at ? a.updated_at > b.updated_at : a.position > b.position;
     };
     bool have = stored;
-    Origin current = stored_state, winner;
+    Origin current = stored_state;
+    Origin winner = versions.empty() ? Origin{}
+                                     : Origin{versions.front().updated_at, versions.front().content, ingest_id_,
+                                              versions.front().position};
     for (const Version& v : versions) {
       const Origin origin{v.updated_at, v.content, ingest_id_, v.position};
       if (later(origin, winner)) winner = origin;
@@ -175,6 +178,7 @@ class SqliteWriter final : public StoreWriter {
     write_observations();
     tx_.commit();
     texts_.commit();
+    known_.commit(db_);
     committed_ = true;
   }
 

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -134,13 +135,13 @@ BOOST_AUTO_TEST_CASE(ndjson_is_committed_alone_after_what_was_logged_before_it) 
   BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 3);
 }
 
-// Finding `id` as updated at `updated_at`, with a title that tells the versions apart.
-std::string version(const std::string& id, const std::string& updated_at) {
+// Finding `id` as updated at `updated_at`, titled `title` (by default, after that time).
+std::string version(const std::string& id, const std::string& updated_at, std::string title = {}) {
   json e = json::parse(event(0));
   auto& f = e["detail"]["findings"][0];
   f["Id"] = id;
   f["UpdatedAt"] = updated_at;
-  f["Title"] = "as of " + updated_at;
+  f["Title"] = title.empty() ? "as of " + updated_at : title;
   return e.dump();
 }
 
@@ -151,7 +152,8 @@ BOOST_AUTO_TEST_CASE(logged_versions_a_newer_one_supersedes_drop_their_bodies_an
   const std::vector<std::string> times = {"2026-11-20T10:00:00Z", "2026-11-22T10:00:00Z", "2026-11-21T10:00:00Z",
                                           "2026-11-22T10:00:00Z"};
   for (std::size_t b = 0; b < times.size(); ++b)
-    BOOST_REQUIRE(writer.log({"firehose v" + std::to_string(b), {version("finding-x", times[b]), event(100 + int(b))}, {}})
+    BOOST_REQUIRE(writer.log({"firehose v" + std::to_string(b),
+                              {version("finding-x", times[b], "batch " + std::to_string(b)), event(100 + int(b))}, {}})
                       .status.ok());
   BOOST_TEST(writer.logged_batches() == 4u);
   BOOST_TEST(writer.held_findings() == 5u);  // finding-x once (the last of the tie), and four others
@@ -159,11 +161,52 @@ BOOST_AUTO_TEST_CASE(logged_versions_a_newer_one_supersedes_drop_their_bodies_an
   BOOST_TEST(writer.held_findings() == 0u);
   BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 5);
   BOOST_TEST(count(dir, "SELECT events FROM finding_states WHERE finding_id = 'finding-x'") == 4);
-  BOOST_TEST(count(dir, "SELECT count(*) FROM findings WHERE finding_id = 'finding-x' AND "
-                        "title = 'as of 2026-11-22T10:00:00Z'") == 1);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings WHERE finding_id = 'finding-x' AND title = 'batch 3'") == 1);
   BOOST_TEST(count(dir, "SELECT count(*) FROM observations o JOIN findings f ON o.finding = f.row "
                         "WHERE f.finding_id = 'finding-x'") == 3);  // one per distinct UpdatedAt
   BOOST_TEST(check_raw_json(dir) == 5);
+}
+
+// Threads log versions of the same findings while folds run (each takes the open segment,
+// and segments close at max_fold_findings): every finding ends at its newest version, and
+// every version is counted.
+BOOST_AUTO_TEST_CASE(versions_of_the_same_findings_logged_from_many_threads_while_folding_end_at_the_newest) {
+  test::TempDir dir;
+  { store::SqliteStore init(dir.path()); }
+  constexpr int kThreads = 4, kBatches = 12, kFindings = 20;
+  std::atomic<int> failures{0};
+  {
+    BatchWriterOptions o;
+    o.fold_findings = 60;
+    o.max_fold_findings = 50;  // a segment closes every few batches
+    o.fold_delay = std::chrono::milliseconds{1};
+    BatchWriter writer(dir.path(), o);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        for (int b = 0; b < kBatches; ++b) {
+          // Minute b * kThreads + t: each (thread, batch) its own time; the last batches newest.
+          const int minute = b * kThreads + t;
+          char at[32];
+          std::snprintf(at, sizeof at, "2026-11-20T%02d:%02d:00Z", minute / 60, minute % 60);
+          PendingBatch batch{"firehose t" + std::to_string(t) + "-b" + std::to_string(b), {}, {}};
+          for (int f = 0; f < kFindings; ++f) batch.documents.push_back(version("shared-" + std::to_string(f), at, at));
+          if (!writer.log(batch).status.ok()) ++failures;
+        }
+      });
+    for (auto& t : threads) t.join();
+    BOOST_TEST(writer.drain());
+    BOOST_TEST(writer.held_findings() == 0u);
+  }
+  BOOST_TEST(failures == 0);
+  const int last = (kBatches - 1) * kThreads + kThreads - 1;
+  char newest[32];
+  std::snprintf(newest, sizeof newest, "2026-11-20T%02d:%02d:00Z", last / 60, last % 60);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == kFindings);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings WHERE title = '" + std::string{newest} + "'") == kFindings);
+  BOOST_TEST(count(dir, "SELECT min(events) FROM finding_states") == kThreads * kBatches);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM observations") == kFindings * kThreads * kBatches);
+  BOOST_TEST(check_raw_json(dir) == kFindings);
 }
 
 // max_logged_findings bounds bodies held, not versions: a finding sent again and again
@@ -182,6 +225,35 @@ BOOST_AUTO_TEST_CASE(logging_waits_for_bodies_held_not_for_versions, *boost::uni
   BOOST_TEST(writer.held_findings() == 1u);
   BOOST_TEST(writer.drain());
   BOOST_TEST(count(dir, "SELECT count(*) FROM findings WHERE title = 'as of 2026-11-19T10:00:00Z'") == 1);
+}
+
+// What a crash left logged holds versions of the same finding: the start keeps one body
+// and stores the newest.
+BOOST_AUTO_TEST_CASE(versions_left_in_the_log_by_a_crash_are_stored_newest_last) {
+  test::TempDir dir;
+  { store::SqliteStore init(dir.path()); }
+  const pid_t child = ::fork();
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {
+    int code = 0;
+    BatchWriter* writer = new BatchWriter(dir.path(), folds_when_asked());  // never destroyed: a crash
+    for (int day = 10; day < 15; ++day)
+      if (!writer->log({"firehose day " + std::to_string(day), {version("finding-x", "2026-11-" + std::to_string(day) + "T10:00:00Z"), event(day)}, {}})
+               .status.ok())
+        code = 1;
+    ::_exit(code);
+  }
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
+  BOOST_REQUIRE(WIFEXITED(status));
+  BOOST_REQUIRE_EQUAL(WEXITSTATUS(status), 0);
+  BOOST_TEST(logged(dir) == 5);
+  BatchWriter writer(dir.path(), folds_when_asked());
+  BOOST_TEST(writer.drain());
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 6);
+  BOOST_TEST(count(dir, "SELECT count(*) FROM findings WHERE title = 'as of 2026-11-14T10:00:00Z'") == 1);
+  BOOST_TEST(count(dir, "SELECT events FROM finding_states WHERE finding_id = 'finding-x'") == 5);
+  BOOST_TEST(check_raw_json(dir) == 6);
 }
 
 BOOST_AUTO_TEST_CASE(batches_acknowledged_before_a_crash_are_stored_by_the_next_start) {

@@ -74,12 +74,20 @@ BOOST_AUTO_TEST_CASE(versions_that_do_not_win_need_no_body_and_a_winner_without_
   BOOST_TEST(scalar(s, "SELECT count(*) FROM observations") == 2);
   BOOST_TEST(text(s, "SELECT workflow_status FROM findings WHERE finding_id = 'a'") == "NOTIFIED");
 
+  // On a tie the later one wins, so the earlier needs no body.
+  ParsedBatch tie1 = parse_batch("tie1", std::vector{event(versioned("a", "2026-11-26T11:00:00Z", "NEW"))}, {});
+  ParsedBatch tie2 = parse_batch("tie2", std::vector{event(versioned("a", "2026-11-26T11:00:00Z", "NOTIFIED"))}, {});
+  tie1.findings[0].body.reset();
+  BOOST_TEST(commit(committer, s, {&tie1, &tie2}).status.ok());
+  BOOST_TEST(scalar(s, "SELECT updated_at FROM findings WHERE finding_id = 'a'") == *parse_timestamp("2026-11-26T11:00:00Z"));
+
   ParsedBatch newest = parse_batch("newest", std::vector{event(versioned("a", "2026-11-26T12:00:00Z", "RESOLVED"))}, {});
   newest.findings[0].body.reset();
   const auto failed = commit(committer, s, {&newest});
   BOOST_TEST(!failed.status.ok());
+  BOOST_TEST(failed.status.message().find("no body") != std::string::npos, failed.status.message());
   BOOST_TEST(text(s, "SELECT workflow_status FROM findings WHERE finding_id = 'a'") == "NOTIFIED");
-  BOOST_TEST(scalar(s, "SELECT count(*) FROM observations") == 2);
+  BOOST_TEST(scalar(s, "SELECT count(*) FROM observations") == 3);
 }
 
 BOOST_AUTO_TEST_CASE(bad_documents_are_quarantined_under_their_batch_and_place) {

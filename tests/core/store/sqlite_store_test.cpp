@@ -214,6 +214,12 @@ BOOST_AUTO_TEST_CASE(rows_a_connection_remembers_stay_right_across_rollbacks_and
   BOOST_TEST(late.findings_updated == 0u);
   BOOST_TEST(scalar(s, "SELECT updated_at FROM findings WHERE finding_id = 'a'") == kT0 + 3);
   BOOST_TEST(scalar(s, "SELECT events FROM findings WHERE finding_id = 'a'") == 3);
+
+  // Rows this connection changed outside a writer (a retention job, say) are not believed either.
+  BOOST_TEST(put_all(s, {ff.make("b", kT0)}).findings_new == 1u);
+  s.database().exec("DELETE FROM finding_states WHERE finding_id = 'b'");
+  BOOST_TEST(put_all(s, {ff.make("b", kT0 + 1)}).findings_new == 1u);
+  BOOST_TEST(scalar(s, "SELECT count(*) FROM findings WHERE finding_id = 'b'") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(selection_by_window_and_by_watermark) {
