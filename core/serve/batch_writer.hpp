@@ -30,7 +30,7 @@ struct BatchWriterOptions {
   /// Logged but unfolded findings whose bodies are held in memory; beyond it, logging waits
   /// for a fold. A version that a newer one in the same fold supersedes drops its body when
   /// the newer one is logged, so under load this bounds distinct findings, not versions.
-  std::size_t max_logged_findings = 100'000;
+  std::size_t max_logged_findings = 200'000;
   /// After a failed fold, the next attempt waits this long (doubling up to 32 times it).
   std::chrono::milliseconds retry_delay{1000};
   /// Called on the fold thread after each fold of logged batches, with what it stored.
