@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <functional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -65,6 +66,19 @@ int check_raw_json(const test::TempDir& dir) {
     ++checked;
   }
   return checked;
+}
+
+// Runs `work` with a writer in a child process that then dies at once (the writer is never
+// closed: a crash); its exit code is work's.
+int in_a_crashing_child(const test::TempDir& dir, const std::function<int(BatchWriter&)>& work) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    auto* writer = new BatchWriter(dir.path(), folds_when_asked());  // never destroyed
+    ::_exit(work(*writer));
+  }
+  int status = 0;
+  if (child < 0 || ::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
 }
 
 }  // namespace
@@ -232,21 +246,15 @@ BOOST_AUTO_TEST_CASE(logging_waits_for_bodies_held_not_for_versions, *boost::uni
 BOOST_AUTO_TEST_CASE(versions_left_in_the_log_by_a_crash_are_stored_newest_last) {
   test::TempDir dir;
   { store::SqliteStore init(dir.path()); }
-  const pid_t child = ::fork();
-  BOOST_REQUIRE(child >= 0);
-  if (child == 0) {
-    int code = 0;
-    BatchWriter* writer = new BatchWriter(dir.path(), folds_when_asked());  // never destroyed: a crash
+  const int code = in_a_crashing_child(dir, [](BatchWriter& writer) {
     for (int day = 10; day < 15; ++day)
-      if (!writer->log({"firehose day " + std::to_string(day), {version("finding-x", "2026-11-" + std::to_string(day) + "T10:00:00Z"), event(day)}, {}})
+      if (!writer.log({"firehose day " + std::to_string(day),
+                       {version("finding-x", "2026-11-" + std::to_string(day) + "T10:00:00Z"), event(day)}, {}})
                .status.ok())
-        code = 1;
-    ::_exit(code);
-  }
-  int status = 0;
-  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
-  BOOST_REQUIRE(WIFEXITED(status));
-  BOOST_REQUIRE_EQUAL(WEXITSTATUS(status), 0);
+        return 1;
+    return 0;
+  });
+  BOOST_REQUIRE_EQUAL(code, 0);
   BOOST_TEST(logged(dir) == 5);
   BatchWriter writer(dir.path(), folds_when_asked());
   BOOST_TEST(writer.drain());
@@ -260,22 +268,16 @@ BOOST_AUTO_TEST_CASE(batches_acknowledged_before_a_crash_are_stored_by_the_next_
   test::TempDir dir;
   { store::SqliteStore init(dir.path()); }
   // The child acknowledges 1,500 events, 300 of them not folded yet, then dies at once.
-  const pid_t child = ::fork();
-  BOOST_REQUIRE(child >= 0);
-  if (child == 0) {
+  const int code = in_a_crashing_child(dir, [](BatchWriter& writer) {
     int code = 0;
-    BatchWriter* writer = new BatchWriter(dir.path(), folds_when_asked());  // never destroyed: a crash
     for (int b = 0; b < 12; ++b)
-      if (!writer->log(events("firehose early-" + std::to_string(b), b * 100, 100)).status.ok()) code = 1;
-    if (!writer->drain()) code = 2;  // trains the dictionary the later batches are packed with
+      if (!writer.log(events("firehose early-" + std::to_string(b), b * 100, 100)).status.ok()) code = 1;
+    if (!writer.drain()) code = 2;  // trains the dictionary the later batches are packed with
     for (int b = 12; b < 15; ++b)
-      if (!writer->log(events("firehose late-" + std::to_string(b), b * 100, 100)).status.ok()) code = 3;
-    ::_exit(code);
-  }
-  int status = 0;
-  BOOST_REQUIRE(::waitpid(child, &status, 0) == child);
-  BOOST_REQUIRE(WIFEXITED(status));
-  BOOST_REQUIRE_EQUAL(WEXITSTATUS(status), 0);
+      if (!writer.log(events("firehose late-" + std::to_string(b), b * 100, 100)).status.ok()) code = 3;
+    return code;
+  });
+  BOOST_REQUIRE_EQUAL(code, 0);
   BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 1200);
   BOOST_TEST(logged(dir) == 3);
   {  // the receiving threads packed the late batches with the trained dictionary: small entries

@@ -31,6 +31,14 @@ IngestCounts put_all(Store& s, const std::vector<Finding>& findings, Timestamp r
   return counts;
 }
 
+// Puts `f` in a transaction that is never committed: as if the process died.
+void put_uncommitted(Store& s, const Finding& f) {
+  IngestCounts c;
+  auto w = s.begin_write(kT0, 0);
+  const Version v = version_of(f);
+  w->put(f, PackedRaw{"{}"}, std::span<const Version>{&v, 1}, c);
+}
+
 std::int64_t scalar(SqliteStore& s, const std::string& sql) {
   auto stmt = s.database().prepare(sql);
   BOOST_REQUIRE(stmt.step());
@@ -153,13 +161,7 @@ BOOST_AUTO_TEST_CASE(uncommitted_writes_are_rolled_back) {
   test::TempDir dir;
   SqliteStore s{dir.path()};
   test::FindingFactory ff;
-  {
-    IngestCounts c;
-    auto w = s.begin_write(kT0, 0);
-    const Finding f = ff.make("a", kT0);
-    const Version v = version_of(f);
-    w->put(f, PackedRaw{"{}"}, std::span<const Version>{&v, 1}, c);
-  }  // no commit: as if the process died
+  put_uncommitted(s, ff.make("a", kT0));  // no commit: as if the process died
   BOOST_TEST(scalar(s, "SELECT count(*) FROM findings") == 0);
 }
 
@@ -174,13 +176,7 @@ BOOST_AUTO_TEST_CASE(shared_texts_stay_right_across_rollbacks_and_other_connecti
     f.title = ff.keep(title);
     return f;
   };
-  {
-    IngestCounts c;
-    auto w = s.begin_write(kT0, 0);
-    const Finding f = titled("a", "rolled back title");
-    const Version v = version_of(f);
-    w->put(f, PackedRaw{"{}"}, std::span<const Version>{&v, 1}, c);
-  }  // rolled back: its text id is free again
+  put_uncommitted(s, titled("a", "rolled back title"));  // rolled back: its text id is free again
   put_all(other, {titled("b", "title from the other connection")});
   put_all(s, {titled("c", "rolled back title"), titled("d", "title from the other connection")});
   StoredFindings table;
@@ -198,13 +194,7 @@ BOOST_AUTO_TEST_CASE(rows_a_connection_remembers_stay_right_across_rollbacks_and
   test::TempDir dir;
   SqliteStore s{dir.path()}, other{dir.path()};
   test::FindingFactory ff;
-  {
-    IngestCounts c;
-    auto w = s.begin_write(kT0, 0);
-    const Finding f = ff.make("a", kT0);
-    const Version v = version_of(f);
-    w->put(f, PackedRaw{"{}"}, std::span<const Version>{&v, 1}, c);
-  }  // rolled back: "a" has no row
+  put_uncommitted(s, ff.make("a", kT0));  // rolled back: "a" has no row
   BOOST_TEST(put_all(s, {ff.make("a", kT0 + 1)}).findings_new == 1u);
   BOOST_TEST(scalar(s, "SELECT count(*) FROM findings WHERE finding_id = 'a'") == 1);
 
