@@ -171,6 +171,8 @@ Router make_ingest_routes(IngestRoutesOptions options, Metrics& metrics) {
     } else if (target == "/metrics") {
       metrics.set("cspm_ingest_log_batches", "Acknowledged batches whose findings are not stored yet",
                   static_cast<double>(writer->logged_batches()));
+      metrics.set("cspm_ingest_log_findings_held", "Findings of acknowledged batches not stored yet whose bodies are held in memory (at the limit, logging waits)",
+                  static_cast<double>(writer->held_findings()));
       res = make_response(req, http::status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
     } else {
       res = make_response(req, http::status::not_found, json_error("no such endpoint"));

@@ -211,5 +211,6 @@ BOOST_AUTO_TEST_CASE(healthz_and_metrics) {
   BOOST_TEST(metrics.body.find("cspm_events_received_total{endpoint=\"firehose\"} 2") != std::string::npos, metrics.body);
   BOOST_TEST(metrics.body.find("cspm_firehose_requests_total{code=\"200\"} 1") != std::string::npos, metrics.body);
   BOOST_TEST(metrics.body.find("cspm_ingest_log_batches 1\n") != std::string::npos, metrics.body);  // not folded yet
+  BOOST_TEST(metrics.body.find("cspm_ingest_log_findings_held 2\n") != std::string::npos, metrics.body);
   BOOST_TEST(d.get("/nope").status == 404);
 }
