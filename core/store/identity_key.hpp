@@ -26,9 +26,8 @@ inline IdentityKey identity_key(const Finding& f) {
 }
 
 // Identity -> index into a vector (a batch's pending winners, the writer's known rows), by
-// open addressing: a lookup reads one
-// slot where std::unordered_map chased a node, and an insert allocates nothing. It runs for
-// every finding ingested.
+// open addressing: a lookup reads one slot where std::unordered_map chased a node, and an
+// insert allocates nothing. It runs for every finding ingested.
 class IdentityIndex {
  public:
   void reserve(std::size_t n) {
@@ -40,12 +39,7 @@ class IdentityIndex {
   }
   static constexpr std::uint32_t kNone = 0xffffffff;
   /// The value stored for `key`, or kNone.
-  std::uint32_t find(const IdentityKey& key) const {
-    if (slots_.empty()) return kNone;
-    const std::size_t mask = capacity() - 1;
-    for (std::size_t i = key.low & mask;; i = (i + 1) & mask)
-      if (slots_[i].value == kEmpty || slots_[i].key == key) return slots_[i].value;
-  }
+  std::uint32_t find(const IdentityKey& key) const { return slots_.empty() ? kNone : slots_[place(key)].value; }
   /// The value stored for `key`, or `value` after storing it; `inserted` tells which.
   std::uint32_t find_or_insert(const IdentityKey& key, std::uint32_t value, bool& inserted) {
     if (2 * (size_ + 1) > capacity()) grow();
@@ -65,11 +59,13 @@ class IdentityIndex {
     std::uint32_t value = kEmpty;
   };
   std::size_t capacity() const { return slots_.size(); }
-  Slot& probe(const IdentityKey& key) {
+  // The slot holding `key`, or the empty one where it would go.
+  std::size_t place(const IdentityKey& key) const {
     const std::size_t mask = capacity() - 1;
     for (std::size_t i = key.low & mask;; i = (i + 1) & mask)
-      if (slots_[i].value == kEmpty || slots_[i].key == key) return slots_[i];
+      if (slots_[i].value == kEmpty || slots_[i].key == key) return i;
   }
+  Slot& probe(const IdentityKey& key) { return slots_[place(key)]; }
   void grow() {
     std::vector<Slot> old(std::max<std::size_t>(64, 2 * capacity()));
     old.swap(slots_);

@@ -1,4 +1,4 @@
-// KnownRows: forgotten whenever another connection may have changed the rows.
+// KnownRows: forgotten whenever anything but this connection's writers may have changed the rows.
 #include "known_rows.hpp"
 
 namespace cspm::store {

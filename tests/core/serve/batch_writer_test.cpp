@@ -269,13 +269,13 @@ BOOST_AUTO_TEST_CASE(batches_acknowledged_before_a_crash_are_stored_by_the_next_
   { store::SqliteStore init(dir.path()); }
   // The child acknowledges 1,500 events, 300 of them not folded yet, then dies at once.
   const int code = in_a_crashing_child(dir, [](BatchWriter& writer) {
-    int code = 0;
+    int failed = 0;
     for (int b = 0; b < 12; ++b)
-      if (!writer.log(events("firehose early-" + std::to_string(b), b * 100, 100)).status.ok()) code = 1;
-    if (!writer.drain()) code = 2;  // trains the dictionary the later batches are packed with
+      if (!writer.log(events("firehose early-" + std::to_string(b), b * 100, 100)).status.ok()) failed = 1;
+    if (!writer.drain()) failed = 2;  // trains the dictionary the later batches are packed with
     for (int b = 12; b < 15; ++b)
-      if (!writer.log(events("firehose late-" + std::to_string(b), b * 100, 100)).status.ok()) code = 3;
-    return code;
+      if (!writer.log(events("firehose late-" + std::to_string(b), b * 100, 100)).status.ok()) failed = 3;
+    return failed;
   });
   BOOST_REQUIRE_EQUAL(code, 0);
   BOOST_TEST(count(dir, "SELECT count(*) FROM findings") == 1200);
